@@ -1,0 +1,7 @@
+export {
+  type AssertionSignerOptions,
+  type Caller,
+  CallerAssertionError,
+  CallerAssertionSigner,
+  CallerAssertionVerifier,
+} from './caller-assertion.ts';

@@ -1,0 +1,2 @@
+export * as env from './env-fields.ts';
+export { ConfigError, loadConfig } from './load-config.ts';

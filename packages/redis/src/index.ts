@@ -1,0 +1,1 @@
+export { createRedis } from './create-redis.ts';

@@ -1,0 +1,2 @@
+export { freePort } from './free-port.ts';
+export { SHARED_REDIS_URL, startRedisServer, type TestRedisServer, uniquePrefix } from './redis-server.ts';

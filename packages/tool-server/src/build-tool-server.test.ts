@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { CallerAssertionSigner } from '@switchboard/caller-assertion';
+import { SwitchboardError } from '@switchboard/errors';
+import { z } from 'zod';
+import { buildToolServer } from './build-tool-server.ts';
+import { defineTool } from './define-tool.ts';
+
+const secret = 'x'.repeat(40);
+
+const echo = defineTool({
+  name: 'echo',
+  title: 'Echo',
+  description: 'Echoes text back, with the caller key id.',
+  inputSchema: z.object({ text: z.string(), fail: z.boolean().optional() }),
+  outputSchema: z.object({ text: z.string(), keyId: z.string() }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler({ text, fail }, ctx) {
+    if (fail) throw new SwitchboardError('RATE_LIMITED', 'Slow down; retry in 3 s.', { retryAfterS: 3 });
+    await ctx.progress(1, 1);
+    return { structured: { text, keyId: ctx.caller.keyId }, text };
+  },
+});
+
+describe('tool server kit', () => {
+  const app = buildToolServer({
+    name: 'kit-test',
+    version: '0.0.0',
+    tools: [echo],
+    assertionSecrets: [secret],
+    logLevel: 'silent',
+  });
+  let url: URL;
+  before(async () => {
+    url = new URL(`${await app.listen({ port: 0, host: '127.0.0.1' })}/mcp`);
+  });
+  after(() => app.close());
+
+  async function connect(token: string | undefined) {
+    const client = new Client({ name: 't', version: '1' }, { versionNegotiation: { mode: 'auto' } });
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
+    return client;
+  }
+
+  it('serves tools to a caller holding a valid assertion, with structured output and the caller identity', async () => {
+    const token = await new CallerAssertionSigner({ secrets: [secret] }).sign(
+      { keyId: 'key_a', scopes: ['*'] },
+      'kit-test',
+    );
+    const client = await connect(token);
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
+    assert.deepEqual(result.structuredContent, { text: 'hi', keyId: 'key_a' });
+    const failed = await client.callTool({ name: 'echo', arguments: { text: 'hi', fail: true } });
+    assert.equal(failed.isError, true);
+    assert.equal((failed.structuredContent as any).error.code, 'RATE_LIMITED');
+    assert.equal((failed.structuredContent as any).error.retry_after_s, 3);
+    await client.close();
+  });
+
+  it('refuses requests without an assertion, with the wrong audience, or signed with another secret', async () => {
+    const wrongAudience = await new CallerAssertionSigner({ secrets: [secret] }).sign(
+      { keyId: 'k', scopes: [] },
+      'other',
+    );
+    const wrongSecret = await new CallerAssertionSigner({ secrets: ['y'.repeat(40)] }).sign(
+      { keyId: 'k', scopes: [] },
+      'kit-test',
+    );
+    for (const token of [undefined, wrongAudience, wrongSecret, 'garbage']) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      assert.equal(response.status, 401);
+      assert.equal((await response.json()).code, 'UNAUTHENTICATED');
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import { type Caller, CallerAssertionError, CallerAssertionVerifier } from '@switchboard/caller-assertion';
+import { asSwitchboardError, toProblemDetail, toToolErrorResult } from '@switchboard/errors';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ToolContext, ToolDefinition } from './define-tool.ts';
+import { createToolMetrics, type ToolMetrics } from './tool-metrics.ts';
+
+export interface ToolServerOptions {
+  name: string;
+  version: string;
+  /** Shown to the model once per connection; say what the server is for and what it cannot do. */
+  instructions?: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tools are heterogeneous; each is type-checked by defineTool.
+  tools: ToolDefinition<any, any>[];
+  /** Secrets that verify the gateway's caller assertions (see @switchboard/caller-assertion). */
+  assertionSecrets: string[];
+  /** Extra state for `/readyz` (governor queues, upstream configuration). `ready: false` answers 503. */
+  readiness?: () => Promise<{ ready: boolean; [key: string]: unknown }>;
+  logLevel?: string;
+  /** Called once on close (governor, Redis clients). */
+  onClose?: () => Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    toolMetrics: ToolMetrics;
+  }
+}
+
+/**
+ * A tool server: an MCP endpoint (both protocol eras, stateless, so replicas need no affinity) that accepts
+ * only calls carrying the gateway's caller assertion, plus `/healthz`, `/readyz` and `/metrics`.
+ * Returns the app without listening; `runToolServer` listens.
+ */
+export function buildToolServer(options: ToolServerOptions): FastifyInstance {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel ?? 'info',
+      redact: ['req.headers.authorization', 'req.headers["blotato-api-key"]'],
+    },
+    bodyLimit: 4 * 1024 * 1024,
+    // Long tool calls (video uploads, waits on post status) must not be cut by the server: Claude allows 300 s.
+    requestTimeout: 0,
+  });
+  const metrics = createToolMetrics(options.name);
+  app.decorate('toolMetrics', metrics);
+  const verifier = new CallerAssertionVerifier({ secrets: options.assertionSecrets, audience: options.name });
+
+  const handler = createMcpHandler(({ authInfo }) => {
+    const caller = authInfo?.extra?.['caller'] as Caller;
+    return buildMcpServer(options, caller, metrics);
+  });
+  const node = toNodeHandler(handler);
+
+  app.all('/mcp', async (request, reply) => {
+    let caller: Caller;
+    try {
+      caller = await verifier.verify(request.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof CallerAssertionError)) throw error;
+      return reply
+        .code(401)
+        .type('application/problem+json')
+        .send({
+          ...toProblemDetail(asSwitchboardError(error)),
+          code: 'UNAUTHENTICATED',
+          status: 401,
+          detail: error.message,
+        });
+    }
+    reply.hijack();
+    const auth = { token: 'caller-assertion', clientId: caller.keyId, scopes: caller.scopes, extra: { caller } };
+    await node(Object.assign(request.raw, { auth }), reply.raw, request.body);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const state = options.readiness === undefined ? { ready: true } : await options.readiness();
+    return reply.code(state.ready ? 200 : 503).send({ status: state.ready ? 'ready' : 'not ready', ...state });
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  app.addHook('onClose', async () => {
+    await handler.close?.();
+    await options.onClose?.();
+  });
+  return app;
+}
+
+function buildMcpServer(options: ToolServerOptions, caller: Caller, metrics: ToolMetrics): McpServer {
+  const server = new McpServer(
+    { name: options.name, version: options.version },
+    {
+      capabilities: { logging: {} },
+      ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
+    },
+  );
+  for (const tool of options.tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: tool.annotations,
+      },
+      async (args: unknown, ctx) => {
+        const started = performance.now();
+        const progressToken = ctx.mcpReq._meta?.progressToken;
+        const toolCtx: ToolContext = {
+          caller,
+          signal: ctx.mcpReq.signal,
+          progress: async (progress, total, message) => {
+            if (progressToken === undefined) return;
+            await ctx.mcpReq.notify({
+              method: 'notifications/progress',
+              params: {
+                progressToken,
+                progress,
+                ...(total === undefined ? {} : { total }),
+                ...(message ? { message } : {}),
+              },
+            });
+          },
+          log: async (level, message) => {
+            await ctx.mcpReq.log(level, message, options.name).catch(() => {});
+          },
+        };
+        try {
+          const output = await tool.handler(args, toolCtx);
+          metrics.calls.inc({ tool: tool.name, outcome: 'ok' });
+          return { content: [{ type: 'text', text: output.text }], structuredContent: output.structured };
+        } catch (error) {
+          const failure = asSwitchboardError(error);
+          metrics.calls.inc({ tool: tool.name, outcome: failure.code });
+          return toToolErrorResult(failure);
+        } finally {
+          metrics.duration.observe({ tool: tool.name }, (performance.now() - started) / 1000);
+        }
+      },
+    );
+  }
+  return server;
+}
