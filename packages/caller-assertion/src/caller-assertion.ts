@@ -10,7 +10,7 @@ export interface Caller {
   /** Key id (`key_…`) the request was authenticated with. */
   keyId: string;
   /** The key's scopes, as granted (patterns such as `gmail_*`). */
-  scopes: string[];
+  scopes: readonly string[];
   /** Display name of the key's owner, for audit lines; never a secret. */
   owner?: string;
 }

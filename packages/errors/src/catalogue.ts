@@ -36,6 +36,19 @@ export const errorCatalogue = {
   UPSTREAM_AUTH: { status: 502, jsonRpc: -32054, retryable: false, title: 'Upstream rejected our credentials' },
   OUTCOME_UNKNOWN: { status: 502, jsonRpc: -32055, retryable: false, title: 'Outcome of a write is not known yet' },
   STORE_UNAVAILABLE: { status: 503, jsonRpc: -32056, retryable: true, title: 'Store unavailable' },
+  /** The caller's key has no (working) link to its upstream account; `details.connect_url` fixes it. */
+  CONNECT_REQUIRED: {
+    status: 403,
+    jsonRpc: -32060,
+    retryable: false,
+    title: 'Link an upstream account before using this tool',
+  },
+  /** A write that must be confirmed by the user (`confirm: true`) was called without it. */
+  CONFIRMATION_REQUIRED: { status: 428, jsonRpc: -32061, retryable: false, title: 'Confirmation required' },
+  /** The item exists but cannot be returned as text (binary file, unsupported Google type). */
+  UNSUPPORTED_CONTENT: { status: 415, jsonRpc: -32062, retryable: false, title: 'Content cannot be read as text' },
+  /** Google Drive exports at most 10 MB; larger documents cannot be read through the API. */
+  EXPORT_TOO_LARGE: { status: 413, jsonRpc: -32063, retryable: false, title: 'File too large to export' },
   INTERNAL: { status: 500, jsonRpc: -32603, retryable: false, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; jsonRpc: number; retryable: boolean; title: string }>;
 

@@ -1,0 +1,66 @@
+import { env, loadConfig } from '@switchboard/config';
+import { z } from 'zod';
+import { keyLimitsSchema } from './keys/key-limits.ts';
+
+/**
+ * The gateway's configuration, read once from the environment (README "Configuration" lists the same
+ * variables). Names in DESIGN.md's configuration contract are fixed; the rest are ours.
+ */
+const schema = z.object({
+  /** Redis for keys, limits, sessions, events; unset = in-memory, single process. */
+  REDIS_URL: env.optionalString(),
+  /** Public MCP listener. */
+  GATEWAY_PORT: env.port(8080),
+  GATEWAY_HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('127.0.0.1')),
+  /** Admin REST listener (kept off the public port). */
+  GATEWAY_ADMIN_PORT: env.port(8081),
+  GATEWAY_ADMIN_HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('127.0.0.1')),
+  /** Bootstrap admin bearer token; generated and printed at first start when unset. */
+  GATEWAY_ADMIN_TOKEN: env.optionalString(),
+  /** External URL: OAuth metadata, the printed connector URL, allowed Host/Origin. */
+  GATEWAY_PUBLIC_URL: env.url('http://localhost:8080'),
+  /** Upstream MCP servers: JSON array or a path to a JSON file. */
+  GATEWAY_UPSTREAMS: env.optionalString(),
+  /**
+   * Secrets that seal legacy session ids (JWE). Comma-separated; the first seals, all open, so a secret can
+   * be rotated. Every replica needs the same list. Generated per process when unset (single process only).
+   */
+  GATEWAY_SESSION_SECRET: env.assertionSecrets(),
+  /** Lifetime of a legacy session id; a client whose session expired gets 404 and re-initializes. */
+  GATEWAY_SESSION_TTL_S: env.positiveInt(24 * 3600),
+  /** Extra hostnames (besides the public URL's and loopback) accepted in Host and Origin. */
+  GATEWAY_ALLOWED_HOSTS: z.preprocess(
+    (v) => (v === '' || v === undefined ? [] : String(v).split(',').map((s) => s.trim()).filter(Boolean)),
+    z.array(z.string()),
+  ),
+  /** Largest accepted /mcp request body. */
+  GATEWAY_BODY_LIMIT_BYTES: env.positiveInt(4 * 1024 * 1024),
+  /** How long a tools/call may run upstream (Claude allows 300 s). */
+  GATEWAY_CALL_TIMEOUT_MS: env.positiveInt(330_000),
+  /** Replica count, used to split limits when Redis is down and each replica limits alone. */
+  GATEWAY_REPLICAS: env.positiveInt(1),
+  /** `fallback` (default): per-replica in-memory limits while Redis is down; `closed`: refuse. */
+  GATEWAY_RATE_LIMIT_FAIL_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fallback', 'closed']).default('fallback')),
+  /**
+   * Limits for keys that set none, in the admin API's `limits` shape (JSON). A key's own `key`, `upstreams`
+   * and `tools` entries take precedence over these.
+   */
+  GATEWAY_DEFAULT_LIMITS: z.preprocess(
+    (v) => (v === '' || v === undefined ? undefined : JSON.parse(String(v))),
+    keyLimitsSchema.default({
+      key: { limit: 600, window_s: 60, burst: 100 },
+      tools: [{ pattern: 'blotato_publish_*', limit: 20, window_s: 60, cost: 1 }],
+    }),
+  ),
+  /** Set to false to measure the gateway without per-key limits (benchmarks). */
+  GATEWAY_RATE_LIMITS_ENABLED: env.boolean(true),
+  /** Signs caller assertions for the tool servers; same value on every tool server. */
+  CALLER_ASSERTION_SECRET: env.assertionSecrets(),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type GatewayConfig = z.infer<typeof schema>;
+
+export function loadGatewayConfig(source: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return loadConfig(schema, source);
+}

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { CallerAssertionSigner } from '@switchboard/caller-assertion';
+import {
+  createRedisRateLimiter,
+  createResilientRateLimiter,
+  type ResilientRateLimiter,
+} from '@switchboard/rate-limiter';
+import { createRedis } from '@switchboard/redis';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildAdminApp } from './admin/index.ts';
+import { type AuditLog, createAuditLog } from './audit/index.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { GatewayConfig } from './config.ts';
+import { createMemoryEventHub, createRedisEventHub, type EventHub } from './events/event-hub.ts';
+import { createKeyEvents, createKeyStore, KeyAuthenticator, type KeyEvents, KeyService } from './keys/index.ts';
+import { InFlightCalls } from './mcp/in-flight-calls.ts';
+import { LegacySessions } from './mcp/legacy-sessions.ts';
+import { createGatewayMetrics } from './observability/gateway-metrics.ts';
+import { buildPublicApp } from './public-app.ts';
+import { admitAll } from './rate-limits/admission.ts';
+import { createKeyAdmission } from './rate-limits/key-admission.ts';
+import { parseUpstreams } from './upstreams/upstream-config.ts';
+import { UpstreamRegistry } from './upstreams/upstream-registry.ts';
+
+export const GATEWAY_INFO = { name: 'switchboard', version: '0.1.0' };
+
+export interface Gateway {
+  publicApp: FastifyInstance;
+  adminApp: FastifyInstance;
+  keys: KeyService;
+  registry: UpstreamRegistry;
+  limiter: ResilientRateLimiter;
+  /** The admin token in force (configured, or generated for this process). */
+  adminToken: string;
+  adminTokenGenerated: boolean;
+  /** Secrets generated because the configuration had none (fine for one process; printed at start). */
+  generatedSecrets: string[];
+  close(): Promise<void>;
+}
+
+export interface GatewayOverrides {
+  clock?: Clock;
+}
+
+/**
+ * The composition root: builds every part of one gateway replica from its configuration. Nothing listens
+ * here; `main.ts` (or a test) listens on `publicApp` and `adminApp`.
+ */
+export async function createGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
+  const clock = overrides.clock ?? systemClock;
+  const generatedSecrets: string[] = [];
+  const secretOr = (list: string[], name: string) => {
+    if (list.length > 0) return list;
+    generatedSecrets.push(name);
+    return [randomBytes(32).toString('base64url')];
+  };
+  const assertionSecrets = secretOr(config.CALLER_ASSERTION_SECRET, 'CALLER_ASSERTION_SECRET');
+  const sessionSecrets = secretOr(config.GATEWAY_SESSION_SECRET, 'GATEWAY_SESSION_SECRET');
+
+  let redis: Redis | undefined;
+  let hub: EventHub;
+  if (config.REDIS_URL !== undefined) {
+    redis = createRedis(config.REDIS_URL, 'gateway');
+    hub = createRedisEventHub(redis, config.REDIS_URL);
+  } else {
+    hub = createMemoryEventHub();
+  }
+
+  const metrics = createGatewayMetrics();
+  const audit: AuditLog = createAuditLog({ redis, clock });
+  const store = createKeyStore({ redis, clock });
+  const keyEvents: KeyEvents = createKeyEvents(config.REDIS_URL === undefined ? {} : { redis: config.REDIS_URL });
+  const keys = new KeyService({ store, events: keyEvents, audit, clock });
+  const authenticator = new KeyAuthenticator({ store, events: keyEvents, audit, clock });
+
+  const limiter = createResilientRateLimiter({
+    ...(redis === undefined ? {} : { primary: createRedisRateLimiter(redis) }),
+    replicas: config.GATEWAY_REPLICAS,
+    failMode: config.GATEWAY_RATE_LIMIT_FAIL_MODE,
+    onStateChange: (change) => publicApp.log.warn({ ...change }, 'rate limiter state changed'),
+  });
+  const admission = config.GATEWAY_RATE_LIMITS_ENABLED
+    ? createKeyAdmission(limiter, config.GATEWAY_DEFAULT_LIMITS, metrics)
+    : admitAll;
+
+  const upstreams = parseUpstreams(config.GATEWAY_UPSTREAMS);
+  const signer = new CallerAssertionSigner({ secrets: assertionSecrets });
+  const registry = new UpstreamRegistry(upstreams, { signer, clientInfo: GATEWAY_INFO });
+  const sessions = new LegacySessions({ secrets: sessionSecrets, ttlS: config.GATEWAY_SESSION_TTL_S, redis, hub, now: () => clock.now() });
+  const inFlight = new InFlightCalls(hub);
+
+  const publicUrl = new URL(config.GATEWAY_PUBLIC_URL);
+  const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]', publicUrl.hostname.toLowerCase(), ...config.GATEWAY_ALLOWED_HOSTS]);
+  const readiness = async () => {
+    const store = redis === undefined ? 'memory' : await redis.ping().then(() => 'redis', () => 'unreachable');
+    const upstreamState = Object.fromEntries(
+      registry.upstreams.map((u) => {
+        metrics.upstreamUp.set({ upstream: u.name }, u.state === 'ready' ? 1 : 0);
+        return [u.name, { state: u.state, circuit: u.breaker.state, tools: [...registry.tools.values()].filter((t) => t.upstream === u).length, ...(u.lastError ? { error: u.lastError } : {}) }];
+      }),
+    );
+    return { ready: store !== 'unreachable', store, rateLimiter: limiter.state, upstreams: upstreamState };
+  };
+
+  const adminTokenGenerated = config.GATEWAY_ADMIN_TOKEN === undefined;
+  const adminToken = config.GATEWAY_ADMIN_TOKEN ?? `sbadm_${randomBytes(24).toString('base64url')}`;
+  const publicApp = await buildPublicApp({
+    logLevel: config.LOG_LEVEL,
+    readiness,
+    mcp: {
+      registry,
+      sessions,
+      inFlight,
+      hub,
+      authenticator,
+      admission,
+      metrics,
+      info: GATEWAY_INFO,
+      instructions: instructionsFor(upstreams.map((u) => u.name)),
+      callTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS,
+      bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
+      allowedHosts,
+      challenge: (reason) => `Bearer realm="switchboard", error="invalid_token", error_description="${reason.replaceAll('"', "'")}"`,
+    },
+  });
+  const adminApp = await buildAdminApp({
+    keys,
+    authenticator,
+    audit,
+    adminToken,
+    usage: (keyId: string, hours: number) => limiter.usage(keyId, { hours }),
+    logLevel: config.LOG_LEVEL,
+    metrics: metrics.registry,
+    readiness,
+  });
+
+  await sessions.start();
+  await registry.start();
+
+  return {
+    publicApp,
+    adminApp,
+    keys,
+    registry,
+    limiter,
+    adminToken,
+    adminTokenGenerated,
+    generatedSecrets,
+    async close() {
+      await publicApp.close();
+      await adminApp.close();
+      await registry.close();
+      await authenticator.close();
+      await keyEvents.close();
+      await limiter.close();
+      await hub.close();
+      redis?.disconnect();
+    },
+  };
+}
+
+function instructionsFor(upstreams: string[]): string {
+  return [
+    `Switchboard gives this assistant a team's tools: ${upstreams.join(', ')}.`,
+    'Tool names start with their service (gmail_, drive_, blotato_). A result with isError explains what went wrong;',
+    'when it says RATE_LIMITED, wait the number of seconds it gives before retrying.',
+  ].join(' ');
+}

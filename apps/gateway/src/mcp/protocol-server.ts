@@ -1,0 +1,114 @@
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import { asSwitchboardError, errorCatalogue } from '@switchboard/errors';
+import { isObject } from '../upstreams/json-rpc.ts';
+import type { UpstreamConnection } from '../upstreams/upstream-connection.ts';
+import type { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
+import { type CallerKey, scopeGrants } from './caller-key.ts';
+
+export interface ProtocolServerDeps {
+  registry: UpstreamRegistry;
+  info: { name: string; version: string };
+  instructions: string;
+}
+
+/**
+ * The gateway's own MCP server for everything except the tools/call hot path: negotiation (`initialize`,
+ * `server/discover`, `subscriptions/listen` come from the SDK), the aggregated lists filtered by the key's
+ * scopes, and the per-item methods (prompts/get, resources/read, completion) routed to their owner.
+ * Built per request by the SDK's handler, so it holds no state of its own.
+ */
+export function buildProtocolServer(deps: ProtocolServerDeps, key: CallerKey): Server {
+  const { registry } = deps;
+  const server = new Server(deps.info, {
+    capabilities: {
+      tools: { listChanged: true },
+      prompts: { listChanged: true },
+      resources: { subscribe: true, listChanged: true },
+      completions: {},
+      logging: {},
+    },
+    instructions: deps.instructions,
+  });
+  const caller = { keyId: key.id, scopes: key.scopes, owner: key.owner };
+  const forward = async (upstream: UpstreamConnection, method: string, params: Record<string, unknown>) => {
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: results are relayed as the upstream sent them.
+      return (await upstream.request(method, params, caller)) as any;
+    } catch (error) {
+      // The upstream's own JSON-RPC error keeps its code; failing to reach it is ours to describe.
+      const failure = asSwitchboardError(error);
+      const upstreamCode = failure.context?.['jsonRpcCode'];
+      const code = typeof upstreamCode === 'number' ? upstreamCode : errorCatalogue[failure.code].jsonRpc;
+      throw new ProtocolError(code, failure.message, { code: failure.code, upstream: upstream.name });
+    }
+  };
+  const notFound = (message: string) => new ProtocolError(ProtocolErrorCode.InvalidParams, message);
+
+  server.setRequestHandler('tools/list', async () => ({
+    tools: [...registry.tools.values()]
+      .filter((entry) => scopeGrants(key.scopes, entry.definition['name'] as string))
+      // biome-ignore lint/suspicious/noExplicitAny: definitions are relayed untouched (pass-through fidelity).
+      .map((entry) => entry.definition as any),
+  }));
+
+  server.setRequestHandler('prompts/list', async () => ({
+    prompts: [...registry.prompts.values()]
+      .filter((entry) => scopeGrants(key.scopes, entry.definition['name'] as string))
+      // biome-ignore lint/suspicious/noExplicitAny: relayed untouched.
+      .map((entry) => entry.definition as any),
+  }));
+
+  server.setRequestHandler('prompts/get', async (request) => {
+    const entry = registry.prompts.get(request.params.name);
+    if (entry === undefined || !scopeGrants(key.scopes, request.params.name)) {
+      throw notFound(`Unknown prompt: ${request.params.name}`);
+    }
+    return forward(entry.upstream, 'prompts/get', { ...stripMeta(request.params), name: entry.original });
+  });
+
+  server.setRequestHandler('resources/list', async () => ({
+    // biome-ignore lint/suspicious/noExplicitAny: relayed untouched.
+    resources: registry.resources.filter((r) => scopeGrants(key.scopes, r.upstream.name + '_')).map((r) => r.definition as any),
+  }));
+
+  server.setRequestHandler('resources/templates/list', async () => ({
+    resourceTemplates: registry.templates
+      .filter((t) => scopeGrants(key.scopes, t.upstream.name + '_'))
+      // biome-ignore lint/suspicious/noExplicitAny: relayed untouched.
+      .map((t) => t.definition as any),
+  }));
+
+  server.setRequestHandler('resources/read', async (request) => {
+    const owner = registry.resourceOwner(request.params.uri);
+    if (owner === undefined || !scopeGrants(key.scopes, owner.name + '_')) {
+      throw notFound(`Resource not found: ${request.params.uri}`);
+    }
+    return forward(owner, 'resources/read', stripMeta(request.params));
+  });
+
+  // Upstreams of the 2026-07-28 era have no resources/subscribe (updates ride subscriptions/listen); the
+  // gateway accepts the subscription so 2025-era clients keep working, and delivers list changes.
+  server.setRequestHandler('resources/subscribe', async () => ({}));
+  server.setRequestHandler('resources/unsubscribe', async () => ({}));
+  server.setRequestHandler('logging/setLevel', async () => ({}));
+
+  server.setRequestHandler('completion/complete', async (request) => {
+    const ref = request.params.ref;
+    if (ref.type === 'ref/prompt') {
+      const entry = registry.prompts.get(ref.name);
+      if (entry === undefined) return { completion: { values: [] } };
+      return forward(entry.upstream, 'completion/complete', { ...stripMeta(request.params), ref: { ...ref, name: entry.original } });
+    }
+    const owner = isObject(ref) && typeof ref['uri'] === 'string' ? registry.resourceOwner(ref['uri']) : undefined;
+    if (owner === undefined) return { completion: { values: [] } };
+    return forward(owner, 'completion/complete', stripMeta(request.params));
+  });
+
+  return server;
+}
+
+/** The client's envelope belongs to its hop; the gateway adds its own when it forwards. */
+function stripMeta(params: Record<string, unknown>): Record<string, unknown> {
+  const { _meta: _dropped, ...rest } = params;
+  return rest;
+}

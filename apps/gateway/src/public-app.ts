@@ -1,0 +1,35 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { healthRoutes, type ReadinessReport } from './health/health-routes.ts';
+import { mcpRoutes, type McpRoutesOptions } from './mcp/mcp-routes.ts';
+
+export interface PublicAppOptions {
+  mcp: McpRoutesOptions;
+  readiness: () => Promise<ReadinessReport>;
+  logLevel: string;
+  /** Further route groups on the public listener (OAuth front door, account connect flows). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+/**
+ * The public listener: `/mcp`, health, and the browser-facing flows. Built without listening; `main.ts`
+ * listens. Admin routes are never registered here (they have their own listener).
+ */
+export async function buildPublicApp(options: PublicAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["mcp-session-id"]'], censor: '[redacted]' },
+    },
+    // Tool calls may run for minutes (Claude allows 300 s); the relay bounds them itself.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    keepAliveTimeout: 72_000,
+    trustProxy: true,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  });
+  await app.register(healthRoutes, { readiness: options.readiness });
+  await app.register(mcpRoutes, options.mcp);
+  for (const plugin of options.plugins ?? []) await app.register(plugin);
+  return app;
+}

@@ -1,0 +1,35 @@
+export { type ConnectRoutesOptions, registerConnectRoutes } from './connect-routes.ts';
+export { type ConnectTicket, ConnectTicketError, ConnectTickets } from './connect-tickets.ts';
+export { createGoogleAuth, type GoogleAuth, GoogleAuthConfigError, type GoogleAuthSettings } from './create-google-auth.ts';
+export {
+  GoogleApiClient,
+  type GoogleApiClientOptions,
+  type GoogleRequest,
+  type QueryValue,
+  type QuotaGate,
+  type RetryPolicy,
+} from './google-api-client.ts';
+export {
+  type CallerCredential,
+  type GoogleAuthMode,
+  GoogleCredentials,
+  type GoogleCredentialsOptions,
+  grantContext,
+} from './google-credentials.ts';
+export {
+  type AccessToken,
+  type CodeExchangeResult,
+  GoogleTokenClient,
+  type GoogleTokenClientOptions,
+  InvalidGrantError,
+} from './google-token-client.ts';
+export type { GoogleGrant, GrantStore, PendingConnect } from './grant-store.ts';
+export { MemoryGrantStore } from './memory-grant-store.ts';
+export { RedisGrantStore, type RedisGrantStoreOptions } from './redis-grant-store.ts';
+export {
+  createTokenCipher,
+  generateTokenEncryptionKey,
+  parseTokenEncryptionKeys,
+  type TokenCipher,
+  TokenCipherError,
+} from './token-cipher.ts';

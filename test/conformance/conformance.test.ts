@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseSummary, runConformance } from './run-conformance.ts';
+
+// The official suite against our fixture alone: the baseline every gateway run is compared with. If this fails,
+// the fixture (or the SDK under it) changed, not the gateway.
+describe('MCP conformance suite (0.1.13, active scenarios) against the fixture server', () => {
+  const outputDir = mkdtempSync(join(tmpdir(), 'switchboard-conformance-'));
+  after(() => rmSync(outputDir, { recursive: true, force: true }));
+
+  it('passes every check, including sampling and elicitation over legacy sessions', { timeout: 60_000 }, async () => {
+    const result = await runConformance({ direct: true, outputDir });
+    const failing = result.scenarios.filter((scenario) => scenario.failed > 0).map((scenario) => scenario.name);
+    assert.deepEqual(failing, [], `failing scenarios:\n${result.output.slice(-4000)}`);
+    assert.equal(result.failed, 0);
+    assert.ok(result.passed >= 30, `only ${result.passed} checks passed`);
+    assert.equal(result.exitCode, 0);
+    assert.equal(result.ok, true);
+    for (const name of ['tools-call-sampling', 'tools-call-elicitation', 'elicitation-sep1330-enums']) {
+      assert.ok(
+        result.scenarios.some((scenario) => scenario.name === name && scenario.passed > 0),
+        `${name} did not pass`,
+      );
+    }
+  });
+});
+
+describe('parseSummary', () => {
+  it('reads per-scenario lines and the total, and refuses output without a summary', () => {
+    const output = [
+      'Running client scenario …',
+      '=== SUMMARY ===',
+      '✓ ping: 1 passed, 0 failed',
+      '✗ tools-call-sampling: 0 passed, 1 failed',
+      '',
+      'Total: 1 passed, 1 failed',
+    ].join('\n');
+    assert.deepEqual(parseSummary(output), {
+      passed: 1,
+      failed: 1,
+      scenarios: [
+        { name: 'ping', passed: 1, failed: 0 },
+        { name: 'tools-call-sampling', passed: 0, failed: 1 },
+      ],
+    });
+    assert.equal(parseSummary('Error: fetch failed'), null);
+  });
+});
