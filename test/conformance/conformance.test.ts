@@ -28,6 +28,23 @@ describe('MCP conformance suite (0.1.13, active scenarios) against the fixture s
   });
 });
 
+// The same suite through the gateway (fixture as its only upstream, unprefixed), every scenario including the
+// pending ones (json-schema-2020-12 checks schema pass-through): what a gateway adds must not cost a check.
+describe('MCP conformance suite (0.1.13, all scenarios) through the gateway', () => {
+  const outputDir = mkdtempSync(join(tmpdir(), 'switchboard-conformance-gw-'));
+  after(() => rmSync(outputDir, { recursive: true, force: true }));
+
+  it('passes every check the fixture passes directly', { timeout: 120_000 }, async () => {
+    const result = await runConformance({ direct: false, suite: 'all', outputDir });
+    const failing = result.scenarios.filter((scenario) => scenario.failed > 0).map((scenario) => scenario.name);
+    assert.deepEqual(failing, [], `failing scenarios:\n${result.output.slice(-4000)}`);
+    assert.ok(result.passed >= 40, `only ${result.passed} checks passed`);
+    for (const name of ['tools-call-sampling', 'tools-call-elicitation', 'json-schema-2020-12', 'dns-rebinding-protection']) {
+      assert.ok(result.scenarios.some((scenario) => scenario.name === name && scenario.passed > 0), `${name} did not pass`);
+    }
+  });
+});
+
 describe('parseSummary', () => {
   it('reads per-scenario lines and the total, and refuses output without a summary', () => {
     const output = [

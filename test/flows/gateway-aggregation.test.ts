@@ -90,7 +90,10 @@ describe('aggregating gateway', () => {
   it('streams progress with the client’s own token, in both eras', async () => {
     const modern = await modernClient(gw.mcpUrl, token);
     const seen: number[] = [];
-    await modern.callTool({ name: 'alpha_slow', arguments: { steps: 3 } }, { onprogress: (p) => seen.push(p.progress) });
+    await modern.callTool(
+      { name: 'alpha_slow', arguments: { steps: 3 } },
+      { onprogress: (p) => seen.push(p.progress) },
+    );
     assert.deepEqual(seen, [1, 2, 3]);
     await modern.close();
 
@@ -118,7 +121,10 @@ describe('aggregating gateway', () => {
   it('carries a modern cancellation (stream closed) to the upstream handler', async () => {
     const client = await modernClient(gw.mcpUrl, token);
     const controller = new AbortController();
-    const call = client.callTool({ name: 'beta_slow', arguments: { steps: 200, tag: 'modern-cancel' } }, { signal: controller.signal });
+    const call = client.callTool(
+      { name: 'beta_slow', arguments: { steps: 200, tag: 'modern-cancel' } },
+      { signal: controller.signal },
+    );
     setTimeout(() => controller.abort(), 300);
     await assert.rejects(call);
     await eventually(() => beta.cancelled.includes('modern-cancel'));

@@ -21,7 +21,10 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export function baseEnv(upstreams: { name: string; url: string; prefix?: boolean }[], extra: Record<string, string> = {}) {
+export function baseEnv(
+  upstreams: { name: string; url: string; prefix?: boolean }[],
+  extra: Record<string, string> = {},
+) {
   return {
     GATEWAY_PORT: '0',
     GATEWAY_ADMIN_PORT: '0',
@@ -37,7 +40,10 @@ export function baseEnv(upstreams: { name: string; url: string; prefix?: boolean
 export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
   const gateway = await createGateway(loadGatewayConfig(env));
   const publicAddress = await gateway.publicApp.listen({ port: Number(env['GATEWAY_PORT'] ?? 0), host: '127.0.0.1' });
-  const adminAddress = await gateway.adminApp.listen({ port: Number(env['GATEWAY_ADMIN_PORT'] ?? 0), host: '127.0.0.1' });
+  const adminAddress = await gateway.adminApp.listen({
+    port: Number(env['GATEWAY_ADMIN_PORT'] ?? 0),
+    host: '127.0.0.1',
+  });
   return {
     gateway,
     mcpUrl: new URL(`${publicAddress}/mcp`),
@@ -59,12 +65,21 @@ export interface GatewayProcess {
 }
 
 /** A gateway as its own process (`apps/gateway/src/main.ts`), on fixed free ports so it can be restarted. */
-export async function spawnGateway(env: Record<string, string>, ports?: { port: number; adminPort: number }): Promise<GatewayProcess> {
+export async function spawnGateway(
+  env: Record<string, string>,
+  ports?: { port: number; adminPort: number },
+): Promise<GatewayProcess> {
   const port = ports?.port ?? (await freePort());
   const adminPort = ports?.adminPort ?? (await freePort());
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/gateway/src/main.ts'], {
-    env: { ...process.env, ...env, GATEWAY_PORT: String(port), GATEWAY_ADMIN_PORT: String(adminPort), GATEWAY_PUBLIC_URL: `http://localhost:${port}` },
+    env: {
+      ...process.env,
+      ...env,
+      GATEWAY_PORT: String(port),
+      GATEWAY_ADMIN_PORT: String(adminPort),
+      GATEWAY_PUBLIC_URL: `http://localhost:${port}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d) => {

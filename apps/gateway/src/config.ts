@@ -30,7 +30,13 @@ const schema = z.object({
   GATEWAY_SESSION_TTL_S: env.positiveInt(24 * 3600),
   /** Extra hostnames (besides the public URL's and loopback) accepted in Host and Origin. */
   GATEWAY_ALLOWED_HOSTS: z.preprocess(
-    (v) => (v === '' || v === undefined ? [] : String(v).split(',').map((s) => s.trim()).filter(Boolean)),
+    (v) =>
+      v === '' || v === undefined
+        ? []
+        : String(v)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
     z.array(z.string()),
   ),
   /** Largest accepted /mcp request body. */
@@ -40,7 +46,10 @@ const schema = z.object({
   /** Replica count, used to split limits when Redis is down and each replica limits alone. */
   GATEWAY_REPLICAS: env.positiveInt(1),
   /** `fallback` (default): per-replica in-memory limits while Redis is down; `closed`: refuse. */
-  GATEWAY_RATE_LIMIT_FAIL_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fallback', 'closed']).default('fallback')),
+  GATEWAY_RATE_LIMIT_FAIL_MODE: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(['fallback', 'closed']).default('fallback'),
+  ),
   /**
    * Limits for keys that set none, in the admin API's `limits` shape (JSON). A key's own `key`, `upstreams`
    * and `tools` entries take precedence over these.

@@ -87,17 +87,43 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
   const upstreams = parseUpstreams(config.GATEWAY_UPSTREAMS);
   const signer = new CallerAssertionSigner({ secrets: assertionSecrets });
   const registry = new UpstreamRegistry(upstreams, { signer, clientInfo: GATEWAY_INFO });
-  const sessions = new LegacySessions({ secrets: sessionSecrets, ttlS: config.GATEWAY_SESSION_TTL_S, redis, hub, now: () => clock.now() });
+  const sessions = new LegacySessions({
+    secrets: sessionSecrets,
+    ttlS: config.GATEWAY_SESSION_TTL_S,
+    redis,
+    hub,
+    now: () => clock.now(),
+  });
   const inFlight = new InFlightCalls(hub);
 
   const publicUrl = new URL(config.GATEWAY_PUBLIC_URL);
-  const allowedHosts = new Set(['localhost', '127.0.0.1', '[::1]', publicUrl.hostname.toLowerCase(), ...config.GATEWAY_ALLOWED_HOSTS]);
+  const allowedHosts = new Set([
+    'localhost',
+    '127.0.0.1',
+    '[::1]',
+    publicUrl.hostname.toLowerCase(),
+    ...config.GATEWAY_ALLOWED_HOSTS,
+  ]);
   const readiness = async () => {
-    const store = redis === undefined ? 'memory' : await redis.ping().then(() => 'redis', () => 'unreachable');
+    const store =
+      redis === undefined
+        ? 'memory'
+        : await redis.ping().then(
+            () => 'redis',
+            () => 'unreachable',
+          );
     const upstreamState = Object.fromEntries(
       registry.upstreams.map((u) => {
         metrics.upstreamUp.set({ upstream: u.name }, u.state === 'ready' ? 1 : 0);
-        return [u.name, { state: u.state, circuit: u.breaker.state, tools: [...registry.tools.values()].filter((t) => t.upstream === u).length, ...(u.lastError ? { error: u.lastError } : {}) }];
+        return [
+          u.name,
+          {
+            state: u.state,
+            circuit: u.breaker.state,
+            tools: [...registry.tools.values()].filter((t) => t.upstream === u).length,
+            ...(u.lastError ? { error: u.lastError } : {}),
+          },
+        ];
       }),
     );
     return { ready: store !== 'unreachable', store, rateLimiter: limiter.state, upstreams: upstreamState };
@@ -121,7 +147,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       callTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS,
       bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
       allowedHosts,
-      challenge: (reason) => `Bearer realm="switchboard", error="invalid_token", error_description="${reason.replaceAll('"', "'")}"`,
+      challenge: (reason) =>
+        `Bearer realm="switchboard", error="invalid_token", error_description="${reason.replaceAll('"', "'")}"`,
     },
   });
   const adminApp = await buildAdminApp({

@@ -11,15 +11,25 @@ await gateway.publicApp.listen({ port: config.GATEWAY_PORT, host: config.GATEWAY
 await gateway.adminApp.listen({ port: config.GATEWAY_ADMIN_PORT, host: config.GATEWAY_ADMIN_HOST });
 
 const connectorUrl = new URL('/mcp', config.GATEWAY_PUBLIC_URL).href;
-const lines = [`Switchboard gateway ready`, `  connector URL: ${connectorUrl}`, `  admin API:     http://${config.GATEWAY_ADMIN_HOST}:${config.GATEWAY_ADMIN_PORT}/admin/v1`];
-if (gateway.adminTokenGenerated) lines.push(`  admin token:   ${gateway.adminToken}   (generated; set GATEWAY_ADMIN_TOKEN to keep one)`);
+const lines = [
+  `Switchboard gateway ready`,
+  `  connector URL: ${connectorUrl}`,
+  `  admin API:     http://${config.GATEWAY_ADMIN_HOST}:${config.GATEWAY_ADMIN_PORT}/admin/v1`,
+];
+if (gateway.adminTokenGenerated)
+  lines.push(`  admin token:   ${gateway.adminToken}   (generated; set GATEWAY_ADMIN_TOKEN to keep one)`);
 const existing = await gateway.keys.list({ limit: 1 });
 if (existing.items.length === 0 && existing.nextCursor === null) {
-  const first = await gateway.keys.create({ name: 'first key', owner: 'bootstrap', scopes: ['*'] }, { id: 'bootstrap' });
+  const first = await gateway.keys.create(
+    { name: 'first key', owner: 'bootstrap', scopes: ['*'] },
+    { id: 'bootstrap' },
+  );
   lines.push(`  first API key: ${first.token}   (shown once; key id ${first.key.id})`);
 }
 if (gateway.generatedSecrets.length > 0) {
-  lines.push(`  note: generated ${gateway.generatedSecrets.join(', ')} for this process; set them to run several replicas.`);
+  lines.push(
+    `  note: generated ${gateway.generatedSecrets.join(', ')} for this process; set them to run several replicas.`,
+  );
 }
 // The banner goes to stdout on purpose (it is for the operator); request logs go through pino.
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,6 +1,6 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { healthRoutes, type ReadinessReport } from './health/health-routes.ts';
-import { mcpRoutes, type McpRoutesOptions } from './mcp/mcp-routes.ts';
+import { type McpRoutesOptions, mcpRoutes } from './mcp/mcp-routes.ts';
 
 export interface PublicAppOptions {
   mcp: McpRoutesOptions;
@@ -18,14 +18,18 @@ export async function buildPublicApp(options: PublicAppOptions): Promise<Fastify
   const app = Fastify({
     logger: {
       level: options.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["mcp-session-id"]'], censor: '[redacted]' },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["mcp-session-id"]'],
+        censor: '[redacted]',
+      },
     },
     // Tool calls may run for minutes (Claude allows 300 s); the relay bounds them itself.
     requestTimeout: 0,
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
     trustProxy: true,
-    disableRequestLogging: true,
+    // Per-request log lines would cost more than the relay itself; failures are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
   await app.register(healthRoutes, { readiness: options.readiness });

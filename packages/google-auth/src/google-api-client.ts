@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ErrorCode, SwitchboardError } from '@switchboard/errors';
+import { backoffDelayMs, retryAfterMsFrom } from '@switchboard/governor';
 import { type Dispatcher, request } from 'undici';
 import type { CallerCredential } from './google-credentials.ts';
 
@@ -13,14 +14,8 @@ export interface QuotaGate {
   pause(accountKey: string, retryAfterMs: number, reason: string): Promise<void>;
 }
 
-/** Retry policy pieces shared with the governor (`retryAfterMsFrom`, `backoffDelayMs`). */
+/** Bounds on retrying rate-limited and failed calls (jittered exponential backoff from the governor). */
 export interface RetryPolicy {
-  retryAfterMsFrom(response: {
-    status: number;
-    headers: Record<string, string | string[] | undefined>;
-    bodyText?: string;
-  }): number | undefined;
-  backoffDelayMs(attempt: number, baseMs?: number, capMs?: number): number;
   /** Attempts per call, the first included. */
   maxAttempts: number;
   /** Total time a call may spend waiting between attempts before answering RATE_LIMITED instead. */
@@ -29,6 +24,9 @@ export interface RetryPolicy {
   capMs?: number;
 }
 
+/** Google's guidance: truncated exponential backoff, a few attempts (https://developers.google.com/drive/api/guides/limits). */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, maxWaitMs: 20_000, baseMs: 500, capMs: 8_000 };
+
 export interface GoogleApiClientOptions {
   /** `gmail` or `drive`: names the upstream in error contexts. */
   upstream: string;
@@ -36,7 +34,7 @@ export interface GoogleApiClientOptions {
   product: string;
   baseUrl: string;
   quota: QuotaGate;
-  retry: RetryPolicy;
+  retry?: RetryPolicy;
   dispatcher?: Dispatcher;
   timeoutMs?: number;
   onEvent?: (event: { type: 'retry' | 'rate_limited' | 'unauthorized'; route: string; status?: number }) => void;
@@ -93,7 +91,7 @@ export class GoogleApiClient {
   }
 
   async #send(req: GoogleRequest): Promise<Buffer> {
-    const { retry } = this.#options;
+    const retry = this.#options.retry ?? DEFAULT_RETRY_POLICY;
     const idempotent = req.method === 'GET';
     // Google answered 401 once already (then the token was refreshed); a second 401 is final.
     let refreshed = false;
@@ -119,7 +117,7 @@ export class GoogleApiClient {
       const retryable = outcome.kind === 'rate_limited' || (outcome.kind === 'unavailable' && idempotent);
       if (!retryable) throw outcome.error;
       const hinted = outcome.retryAfterMs;
-      const delay = hinted ?? retry.backoffDelayMs(attempt, retry.baseMs, retry.capMs);
+      const delay = hinted ?? backoffDelayMs(attempt - 1, retry.baseMs, retry.capMs);
       if (outcome.kind === 'rate_limited') {
         // Google's per-user quota is the account's, not the caller's: every caller of this account waits.
         await this.#options.quota.pause(req.credential.accountKey, delay, `${req.route} answered ${outcome.status}`);
@@ -193,11 +191,7 @@ export class GoogleApiClient {
       upstreamStatus: status,
       ...(parsed.reason === undefined ? {} : { reason: parsed.reason }),
     };
-    const retryAfterMs = this.#options.retry.retryAfterMsFrom({
-      status,
-      headers: response.headers,
-      bodyText,
-    });
+    const retryAfterMs = retryAfterMsFrom({ status, headers: response.headers, bodyText });
     if (status === 429 || (status === 403 && parsed.reason !== undefined && RATE_LIMIT_REASONS.has(parsed.reason))) {
       return {
         kind: 'rate_limited',

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { SwitchboardError } from '@switchboard/errors';
 import type { Cluster, Redis, Result } from 'ioredis';
 import { parseUsageHours, planConsume, toDecision } from './consume-plan.ts';
 import type { RateLimiter, UsageTotals } from './rate-limiter.ts';
@@ -31,7 +32,10 @@ export interface RedisRateLimiterOptions {
  */
 export function createRedisRateLimiter(redis: Redis | Cluster, options: RedisRateLimiterOptions = {}): RateLimiter {
   const prefix = options.prefix ?? 'sb:rl:';
-  if (prefix.includes('{') || prefix.includes('}')) throw new Error('The key prefix must not contain braces.');
+  if (prefix.includes('{') || prefix.includes('}')) {
+    // A brace in the prefix would become the hash tag and put every subject in one Cluster slot.
+    throw new SwitchboardError('INTERNAL', 'The rate limiter key prefix must not contain braces.');
+  }
   redis.defineCommand(COMMAND, { lua: consumeLua });
   const clock = options.now;
   // Redis expires keys in real time; a fake clock may run slower than that, so injected time keeps keys a

@@ -1,6 +1,6 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt } from 'jose';
 import type { Redis } from 'ioredis';
+import { CompactEncrypt, compactDecrypt } from 'jose';
 import type { EventHub } from '../events/event-hub.ts';
 
 /**

@@ -41,7 +41,13 @@ export class LegacyStreams {
   open(session: LegacySession, res: ServerResponse): void {
     if (this.#open.size >= this.maxStreams) {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' });
-      res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32056, message: 'Too many open streams on this replica; retry later.' } }));
+      res.end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32056, message: 'Too many open streams on this replica; retry later.' },
+        }),
+      );
       return;
     }
     const stream = { session, writer: new SseWriter(res, 200, {}) };

@@ -16,9 +16,10 @@ import {
 import type { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
 import { type AcceptedForms, acceptedForms } from './accept.ts';
 import { type CallerKey, type McpAuthenticator, scopeGrants } from './caller-key.ts';
+import { ClientRequestBridge } from './client-request-bridge.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
-import { LegacyStreams } from './legacy-streams.ts';
 import type { LegacySession, LegacySessions } from './legacy-sessions.ts';
+import { LegacyStreams } from './legacy-streams.ts';
 import { buildProtocolServer } from './protocol-server.ts';
 import { type FetchHandler, serveWithSdk } from './sdk-bridge.ts';
 import { SdkEventBus } from './sdk-event-bus.ts';
@@ -75,6 +76,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
   const legacyLeg = legacyStatelessFallback(factory);
   const legacy: FetchHandler = { fetch: (request, opts) => legacyLeg(request, opts as never) };
   const streams = new LegacyStreams(registry, options.hub);
+  const bridge = new ClientRequestBridge(options.hub);
   app.addHook('onClose', async () => {
     streams.close();
     sdkBus.close();
@@ -82,14 +84,18 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
 
   app.decorateRequest('callerKey', null);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => {
-    try {
-      const text = utf8.decode(body as Buffer);
-      done(null, text.trim() === '' ? undefined : JSON.parse(text));
-    } catch {
-      done(new JsonParseError('Parse error: the body is not valid UTF-8 JSON'), undefined);
-    }
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: options.bodyLimit },
+    (_req, body, done) => {
+      try {
+        const text = utf8.decode(body as Buffer);
+        done(null, text.trim() === '' ? undefined : JSON.parse(text));
+      } catch {
+        done(new JsonParseError('Parse error: the body is not valid UTF-8 JSON'), undefined);
+      }
+    },
+  );
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     const failure =
@@ -110,11 +116,16 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     const host = hostnameOf(request.headers.host);
     const origin = request.headers.origin;
     const originHost = origin === undefined ? undefined : hostnameOf(safeUrlHost(origin));
-    if ((host !== undefined && !options.allowedHosts.has(host)) || (origin !== undefined && (originHost === undefined || !options.allowedHosts.has(originHost)))) {
+    if (
+      (host !== undefined && !options.allowedHosts.has(host)) ||
+      (origin !== undefined && (originHost === undefined || !options.allowedHosts.has(originHost)))
+    ) {
       return reply
         .code(403)
         .type('application/json')
-        .send(toJsonRpcError(new SwitchboardError('FORBIDDEN', 'Host or Origin not allowed (DNS-rebinding protection).')));
+        .send(
+          toJsonRpcError(new SwitchboardError('FORBIDDEN', 'Host or Origin not allowed (DNS-rebinding protection).')),
+        );
     }
   });
 
@@ -122,7 +133,8 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     try {
-      if (token === undefined || token === '') throw new SwitchboardError('UNAUTHENTICATED', 'An API key is required: send Authorization: Bearer sb_…');
+      if (token === undefined || token === '')
+        throw new SwitchboardError('UNAUTHENTICATED', 'An API key is required: send Authorization: Bearer sb_…');
       request.callerKey = await authenticator.authenticate(token, request.ip);
     } catch (error) {
       const failure = asSwitchboardError(error);
@@ -140,10 +152,20 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     const body = request.body;
     const accept = acceptedForms(request.headers.accept);
     if (Array.isArray(body)) {
-      return sendError(reply, 400, null, new SwitchboardError('INVALID_REQUEST', 'JSON-RPC batches are not supported (removed in MCP 2025-06-18).'));
+      return sendError(
+        reply,
+        400,
+        null,
+        new SwitchboardError('INVALID_REQUEST', 'JSON-RPC batches are not supported (removed in MCP 2025-06-18).'),
+      );
     }
     if (!isObject(body) || body['jsonrpc'] !== '2.0') {
-      return sendError(reply, 400, null, new SwitchboardError('INVALID_REQUEST', 'The body must be one JSON-RPC 2.0 message.'));
+      return sendError(
+        reply,
+        400,
+        null,
+        new SwitchboardError('INVALID_REQUEST', 'The body must be one JSON-RPC 2.0 message.'),
+      );
     }
     const id = validId(body['id']);
     const method = body['method'];
@@ -153,15 +175,27 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     if (typeof sessionId === 'string' && method !== 'initialize') {
       session = await sessions.open(sessionId);
       if (session === undefined || session.keyId !== key.id) {
-        return sendError(reply, 404, id ?? null, new SwitchboardError('SESSION_NOT_FOUND', 'Session not found; initialize a new session.'));
+        return sendError(
+          reply,
+          404,
+          id ?? null,
+          new SwitchboardError('SESSION_NOT_FOUND', 'Session not found; initialize a new session.'),
+        );
       }
     }
 
     if (typeof method !== 'string') {
-      // A client's answer to a server request; the gateway sends none on the stateless legs, so there is
-      // nothing waiting for it.
-      if (isResponse(body)) return reply.code(202).send();
-      return sendError(reply, 400, id ?? null, new SwitchboardError('INVALID_REQUEST', 'A JSON-RPC request needs a string "method".'));
+      // A client's answer to a request the gateway sent on a call's stream (input for an upstream).
+      if (isResponse(body)) {
+        if (session !== undefined) await bridge.deliver(session.nonce, body);
+        return reply.code(202).send();
+      }
+      return sendError(
+        reply,
+        400,
+        id ?? null,
+        new SwitchboardError('INVALID_REQUEST', 'A JSON-RPC request needs a string "method".'),
+      );
     }
     const params = isObject(body['params']) ? body['params'] : undefined;
     if (body['params'] !== undefined && params === undefined) {
@@ -180,7 +214,12 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
       return reply.code(202).send();
     }
     if (id === undefined) {
-      return sendError(reply, 400, null, new SwitchboardError('INVALID_REQUEST', '"id" must be a string or an integer.'));
+      return sendError(
+        reply,
+        400,
+        null,
+        new SwitchboardError('INVALID_REQUEST', '"id" must be a string or an integer.'),
+      );
     }
 
     const envelope = isObject(params?.['_meta']) ? params['_meta'][META.protocolVersion] : undefined;
@@ -230,14 +269,32 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     const key = request.callerKey as CallerKey;
     const sessionId = request.headers['mcp-session-id'];
     if (typeof sessionId !== 'string') {
-      return sendError(reply, 405, null, new SwitchboardError('INVALID_REQUEST', 'GET /mcp needs an Mcp-Session-Id (2025-era stream); 2026-07-28 clients use subscriptions/listen.'));
+      return sendError(
+        reply,
+        405,
+        null,
+        new SwitchboardError(
+          'INVALID_REQUEST',
+          'GET /mcp needs an Mcp-Session-Id (2025-era stream); 2026-07-28 clients use subscriptions/listen.',
+        ),
+      );
     }
     const session = await sessions.open(sessionId);
     if (session === undefined || session.keyId !== key.id) {
-      return sendError(reply, 404, null, new SwitchboardError('SESSION_NOT_FOUND', 'Session not found; initialize a new session.'));
+      return sendError(
+        reply,
+        404,
+        null,
+        new SwitchboardError('SESSION_NOT_FOUND', 'Session not found; initialize a new session.'),
+      );
     }
     if (!acceptedForms(request.headers.accept).sse || request.headers.accept === undefined) {
-      return sendError(reply, 406, null, new SwitchboardError('NOT_ACCEPTABLE', 'GET /mcp streams text/event-stream; list it in Accept.'));
+      return sendError(
+        reply,
+        406,
+        null,
+        new SwitchboardError('NOT_ACCEPTABLE', 'GET /mcp streams text/event-stream; list it in Accept.'),
+      );
     }
     reply.hijack();
     streams.open(session, reply.raw);
@@ -267,7 +324,12 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     const { key, id, params, era, session, accept } = input;
     const name = params['name'];
     if (typeof name !== 'string') {
-      return sendError(reply, 200, id, new SwitchboardError('INVALID_PARAMS', 'tools/call needs params.name (a string).'));
+      return sendError(
+        reply,
+        200,
+        id,
+        new SwitchboardError('INVALID_PARAMS', 'tools/call needs params.name (a string).'),
+      );
     }
     if (era === 'modern') {
       const mismatch = modernHeaderMismatch(request, name);
@@ -326,9 +388,14 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
                 legacyEnvelope: {
                   [META.protocolVersion]: MODERN_PROTOCOL_VERSION,
                   [META.clientInfo]: session?.clientInfo ?? options.info,
-                  [META.clientCapabilities]: {},
+                  [META.clientCapabilities]: session?.clientCapabilities ?? {},
                   [META.logLevel]: 'debug',
                 },
+                ...(session === undefined
+                  ? {}
+                  : {
+                      inputBridge: { bridge, session: session.nonce, clientCapabilities: session.clientCapabilities },
+                    }),
               }
             : {}),
         },
@@ -392,7 +459,11 @@ function modernHeaderMismatch(request: FastifyRequest, name: string) {
     return (id: JsonRpcId) => ({
       jsonrpc: '2.0',
       id,
-      error: { code: -32022, message: `Unsupported protocol version: ${String(claimed)}`, data: { supported: [MODERN_PROTOCOL_VERSION], requested: claimed } },
+      error: {
+        code: -32022,
+        message: `Unsupported protocol version: ${String(claimed)}`,
+        data: { supported: [MODERN_PROTOCOL_VERSION], requested: claimed },
+      },
     });
   }
   const mismatched =
@@ -403,7 +474,10 @@ function modernHeaderMismatch(request: FastifyRequest, name: string) {
   return (id: JsonRpcId) => ({
     jsonrpc: '2.0',
     id,
-    error: { code: -32020, message: 'HeaderMismatch: MCP-Protocol-Version, Mcp-Method or Mcp-Name disagrees with the body' },
+    error: {
+      code: -32020,
+      message: 'HeaderMismatch: MCP-Protocol-Version, Mcp-Method or Mcp-Name disagrees with the body',
+    },
   });
 }
 

@@ -32,8 +32,7 @@ export function buildProtocolServer(deps: ProtocolServerDeps, key: CallerKey): S
   const caller = { keyId: key.id, scopes: key.scopes, owner: key.owner };
   const forward = async (upstream: UpstreamConnection, method: string, params: Record<string, unknown>) => {
     try {
-      // biome-ignore lint/suspicious/noExplicitAny: results are relayed as the upstream sent them.
-      return (await upstream.request(method, params, caller)) as any;
+      return wire(await upstream.request(method, params, caller));
     } catch (error) {
       // The upstream's own JSON-RPC error keeps its code; failing to reach it is ours to describe.
       const failure = asSwitchboardError(error);
@@ -47,15 +46,13 @@ export function buildProtocolServer(deps: ProtocolServerDeps, key: CallerKey): S
   server.setRequestHandler('tools/list', async () => ({
     tools: [...registry.tools.values()]
       .filter((entry) => scopeGrants(key.scopes, entry.definition['name'] as string))
-      // biome-ignore lint/suspicious/noExplicitAny: definitions are relayed untouched (pass-through fidelity).
-      .map((entry) => entry.definition as any),
+      .map((entry) => wire(entry.definition)),
   }));
 
   server.setRequestHandler('prompts/list', async () => ({
     prompts: [...registry.prompts.values()]
       .filter((entry) => scopeGrants(key.scopes, entry.definition['name'] as string))
-      // biome-ignore lint/suspicious/noExplicitAny: relayed untouched.
-      .map((entry) => entry.definition as any),
+      .map((entry) => wire(entry.definition)),
   }));
 
   server.setRequestHandler('prompts/get', async (request) => {
@@ -67,15 +64,15 @@ export function buildProtocolServer(deps: ProtocolServerDeps, key: CallerKey): S
   });
 
   server.setRequestHandler('resources/list', async () => ({
-    // biome-ignore lint/suspicious/noExplicitAny: relayed untouched.
-    resources: registry.resources.filter((r) => scopeGrants(key.scopes, r.upstream.name + '_')).map((r) => r.definition as any),
+    resources: registry.resources
+      .filter((r) => scopeGrants(key.scopes, r.upstream.name + '_'))
+      .map((r) => wire(r.definition)),
   }));
 
   server.setRequestHandler('resources/templates/list', async () => ({
     resourceTemplates: registry.templates
       .filter((t) => scopeGrants(key.scopes, t.upstream.name + '_'))
-      // biome-ignore lint/suspicious/noExplicitAny: relayed untouched.
-      .map((t) => t.definition as any),
+      .map((t) => wire(t.definition)),
   }));
 
   server.setRequestHandler('resources/read', async (request) => {
@@ -97,7 +94,10 @@ export function buildProtocolServer(deps: ProtocolServerDeps, key: CallerKey): S
     if (ref.type === 'ref/prompt') {
       const entry = registry.prompts.get(ref.name);
       if (entry === undefined) return { completion: { values: [] } };
-      return forward(entry.upstream, 'completion/complete', { ...stripMeta(request.params), ref: { ...ref, name: entry.original } });
+      return forward(entry.upstream, 'completion/complete', {
+        ...stripMeta(request.params),
+        ref: { ...ref, name: entry.original },
+      });
     }
     const owner = isObject(ref) && typeof ref['uri'] === 'string' ? registry.resourceOwner(ref['uri']) : undefined;
     if (owner === undefined) return { completion: { values: [] } };
@@ -105,6 +105,15 @@ export function buildProtocolServer(deps: ProtocolServerDeps, key: CallerKey): S
   });
 
   return server;
+}
+
+/**
+ * Upstream items and results are relayed as the upstream wrote them (pass-through fidelity: unknown fields
+ * survive); the SDK's result types describe the same wire shapes, so this is the one audited cast.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above.
+function wire(value: unknown): any {
+  return value;
 }
 
 /** The client's envelope belongs to its hop; the gateway adds its own when it forwards. */

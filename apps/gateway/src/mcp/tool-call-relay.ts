@@ -5,6 +5,7 @@ import { isObject, META } from '../upstreams/json-rpc.ts';
 import type { CatalogEntry } from '../upstreams/upstream-registry.ts';
 import type { AcceptedForms } from './accept.ts';
 import type { CallerKey } from './caller-key.ts';
+import type { ClientRequestBridge } from './client-request-bridge.ts';
 import { SseWriter } from './sse-writer.ts';
 
 export interface ToolCall {
@@ -21,7 +22,18 @@ export interface ToolCall {
   signal: AbortSignal;
   timeoutMs: number;
   gatewayInfo: { name: string; version: string };
+  /** For 2025-era sessions: turns an upstream's `input_required` into requests on this call's stream. */
+  inputBridge?: { bridge: ClientRequestBridge; session: string; clientCapabilities: Record<string, unknown> };
 }
+
+/** Which client capability each embedded input request needs (2025-era clients declare them at initialize). */
+const CAPABILITY_FOR: Record<string, string> = {
+  'elicitation/create': 'elicitation',
+  'sampling/createMessage': 'sampling',
+  'roots/list': 'roots',
+};
+const MAX_INPUT_ROUNDS = 10;
+const CLIENT_ANSWER_TIMEOUT_MS = 300_000;
 
 export type CallOutcome = 'ok' | 'tool_error' | 'error' | 'cancelled';
 
@@ -54,15 +66,34 @@ export async function relayToolCall(call: ToolCall, res: ServerResponse): Promis
   let outcome: CallOutcome = 'ok';
   let response: JsonRpcResponse;
   try {
-    response = await entry.upstream.exchange(upstreamMessage, {
-      caller: { keyId: call.key.id, scopes: call.key.scopes, owner: call.key.owner },
-      signal: call.signal,
-      timeoutMs: call.timeoutMs,
-      onStart: (kind) => {
-        if (kind === 'sse') startStream();
-      },
-      onMessage: (m: JsonRpcMessage) => sse?.send(m),
-    });
+    for (let round = 0; ; round++) {
+      response = await entry.upstream.exchange(upstreamMessage, {
+        caller: { keyId: call.key.id, scopes: call.key.scopes, owner: call.key.owner },
+        signal: call.signal,
+        timeoutMs: call.timeoutMs,
+        onStart: (kind) => {
+          if (kind === 'sse') startStream();
+        },
+        onMessage: (m: JsonRpcMessage) => sse?.send(m),
+      });
+      const result = response.result;
+      if (call.inputBridge === undefined || result?.['resultType'] !== 'input_required') break;
+      // A 2025-era client cannot retry with inputResponses itself: ask it on this stream, then retry for it.
+      if (round >= MAX_INPUT_ROUNDS)
+        throw new SwitchboardError('UPSTREAM_ERROR', `${entry.upstream.name} kept asking for input.`);
+      if (!call.accept.sse)
+        throw new SwitchboardError(
+          'INVALID_REQUEST',
+          'This tool needs to ask the client for input, which requires Accept: text/event-stream.',
+        );
+      startStream();
+      const inputResponses = await askClient(result, call.inputBridge, sse!, call.signal);
+      upstreamMessage.params = {
+        ...upstreamMessage.params,
+        inputResponses,
+        ...(result['requestState'] === undefined ? {} : { requestState: result['requestState'] }),
+      };
+    }
     if (response.error !== undefined) outcome = 'error';
     else if (response.result?.['isError'] === true) outcome = 'tool_error';
     response = { ...response, id: message.id };
@@ -87,6 +118,34 @@ export async function relayToolCall(call: ToolCall, res: ServerResponse): Promis
   return outcome;
 }
 
+async function askClient(
+  result: Record<string, unknown>,
+  input: NonNullable<ToolCall['inputBridge']>,
+  sse: SseWriter,
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
+  const requests = isObject(result['inputRequests']) ? result['inputRequests'] : {};
+  const answers: Record<string, unknown> = {};
+  for (const [key, request] of Object.entries(requests)) {
+    if (!isObject(request) || typeof request['method'] !== 'string') continue;
+    const capability = CAPABILITY_FOR[request['method']];
+    if (capability === undefined || input.clientCapabilities[capability] === undefined) {
+      throw new SwitchboardError(
+        'INVALID_REQUEST',
+        `This tool needs the client to support ${capability ?? request['method']}, which it did not declare.`,
+      );
+    }
+    const id = input.bridge.newId();
+    const answer = input.bridge.wait(input.session, id, signal, CLIENT_ANSWER_TIMEOUT_MS);
+    sse.send({ jsonrpc: '2.0', id, method: request['method'], params: request['params'] ?? {} });
+    const reply = await answer;
+    if (reply.error !== undefined)
+      throw new SwitchboardError('INVALID_REQUEST', `The client refused ${request['method']}: ${reply.error.message}`);
+    answers[key] = reply.result ?? {};
+  }
+  return answers;
+}
+
 function toolFailure(error: unknown, entry: CatalogEntry): Record<string, unknown> {
   const failure = asSwitchboardError(error);
   const named =
@@ -103,7 +162,11 @@ function shapeResult(result: Record<string, unknown>, call: ToolCall): Record<st
   const meta = isObject(result['_meta']) ? { ...result['_meta'] } : undefined;
   if (call.era === 'modern') {
     if (meta !== undefined && META.serverInfo in meta) meta[META.serverInfo] = call.gatewayInfo;
-    return { ...result, ...(meta === undefined ? {} : { _meta: meta }), resultType: result['resultType'] ?? 'complete' };
+    return {
+      ...result,
+      ...(meta === undefined ? {} : { _meta: meta }),
+      resultType: result['resultType'] ?? 'complete',
+    };
   }
   const { resultType: _dropped, ...legacy } = result;
   if (meta !== undefined) {
@@ -125,7 +188,11 @@ export function writeSingle(
   if (res.headersSent) return;
   if (accept.json || !accept.sse) {
     const body = JSON.stringify(message);
-    res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(status, {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
     res.end(body);
     return;
   }

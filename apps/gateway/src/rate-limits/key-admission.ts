@@ -18,7 +18,9 @@ export function createKeyAdmission(limiter: RateLimiter, defaults: KeyLimits, me
       const toolRule =
         target.tool === undefined
           ? undefined
-          : [...(limits.tools ?? []), ...(defaults.tools ?? [])].find((rule) => scopeAllows([rule.pattern], target.tool!));
+          : [...(limits.tools ?? []), ...(defaults.tools ?? [])].find((rule) =>
+              scopeAllows([rule.pattern], target.tool!),
+            );
       const cost = toolRule?.cost ?? 1;
       const keyRule = limits.key !== undefined ? limits.key : defaults.key;
       if (keyRule != null) layers.push(layer('key', keyRule, cost));
@@ -47,5 +49,9 @@ export function createKeyAdmission(limiter: RateLimiter, defaults: KeyLimits, me
 }
 
 function layer(id: string, rule: LimitRule, cost: number): LimitLayer {
-  return { id, cost, policy: { limit: rule.limit, windowS: rule.window_s, ...(rule.burst === undefined ? {} : { burst: rule.burst }) } };
+  return {
+    id,
+    cost,
+    policy: { limit: rule.limit, windowS: rule.window_s, ...(rule.burst === undefined ? {} : { burst: rule.burst }) },
+  };
 }

@@ -21,7 +21,8 @@ export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 const listSchema = z.array(upstreamSchema).superRefine((list, ctx) => {
   const seen = new Set<string>();
   for (const [i, u] of list.entries()) {
-    if (seen.has(u.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate upstream "${u.name}"` });
+    if (seen.has(u.name))
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate upstream "${u.name}"` });
     seen.add(u.name);
   }
 });
@@ -40,7 +41,10 @@ export function parseUpstreams(value: string | undefined): UpstreamConfig[] {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new SwitchboardError('VALIDATION_FAILED', 'GATEWAY_UPSTREAMS is neither a JSON array nor a readable JSON file.');
+    throw new SwitchboardError(
+      'VALIDATION_FAILED',
+      'GATEWAY_UPSTREAMS is neither a JSON array nor a readable JSON file.',
+    );
   }
   const parsed = listSchema.safeParse(json);
   if (!parsed.success) {

@@ -1,6 +1,6 @@
 import type { Caller, CallerAssertionSigner } from '@switchboard/caller-assertion';
 import { SwitchboardError } from '@switchboard/errors';
-import { errors as undiciErrors, Pool } from 'undici';
+import { Pool, errors as undiciErrors } from 'undici';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import {
   isObject,
@@ -48,7 +48,10 @@ export class UpstreamConnection {
   readonly #signer: CallerAssertionSigner;
   readonly #clientInfo: { name: string; version: string };
 
-  constructor(config: UpstreamConfig, deps: { signer: CallerAssertionSigner; clientInfo: { name: string; version: string } }) {
+  constructor(
+    config: UpstreamConfig,
+    deps: { signer: CallerAssertionSigner; clientInfo: { name: string; version: string } },
+  ) {
     this.name = config.name;
     this.config = config;
     const url = new URL(config.url);
@@ -101,7 +104,13 @@ export class UpstreamConnection {
 
     let response: JsonRpcResponse | undefined;
     try {
-      const res = await this.#pool.request({ path: this.#path, method: 'POST', headers, body: JSON.stringify(message), signal });
+      const res = await this.#pool.request({
+        path: this.#path,
+        method: 'POST',
+        headers,
+        body: JSON.stringify(message),
+        signal,
+      });
       const contentType = String(res.headers['content-type'] ?? '');
       res.body.setEncoding('utf8');
       if (res.statusCode >= 500 || res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 404) {
@@ -130,7 +139,8 @@ export class UpstreamConnection {
       }
     } catch (error) {
       if (error instanceof SwitchboardError) throw error;
-      if (options.signal?.aborted) throw new SwitchboardError('INTERNAL', 'cancelled', { context: { upstream: this.name } });
+      if (options.signal?.aborted)
+        throw new SwitchboardError('INTERNAL', 'cancelled', { context: { upstream: this.name } });
       this.breaker.failure();
       this.state = 'down';
       this.lastError = describe(error);
@@ -140,11 +150,15 @@ export class UpstreamConnection {
           context: { upstream: this.name },
         });
       }
-      throw new SwitchboardError('UPSTREAM_UNAVAILABLE', `The ${this.name} server cannot be reached (${this.lastError}).`, {
-        retryAfterS: this.breaker.retryAfterS(),
-        context: { upstream: this.name },
-        cause: error,
-      });
+      throw new SwitchboardError(
+        'UPSTREAM_UNAVAILABLE',
+        `The ${this.name} server cannot be reached (${this.lastError}).`,
+        {
+          retryAfterS: this.breaker.retryAfterS(),
+          context: { upstream: this.name },
+          cause: error,
+        },
+      );
     }
     if (response === undefined) {
       this.breaker.failure();
@@ -189,7 +203,11 @@ export class UpstreamConnection {
    * Opens a `subscriptions/listen` stream for list changes and calls `onEvent` for each notification until
    * the stream ends or `signal` aborts. Resolves when the stream ends (the caller reconnects).
    */
-  async listen(filter: Record<string, unknown>, onEvent: (method: string, params: unknown) => void, signal: AbortSignal) {
+  async listen(
+    filter: Record<string, unknown>,
+    onEvent: (method: string, params: unknown) => void,
+    signal: AbortSignal,
+  ) {
     const res = await this.#pool.request({
       path: this.#path,
       method: 'POST',

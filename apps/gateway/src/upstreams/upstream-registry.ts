@@ -91,7 +91,9 @@ export class UpstreamRegistry extends EventEmitter {
         prompts: caps['prompts'] === undefined ? [] : await upstream.listAll('prompts/list', 'prompts'),
         resources: caps['resources'] === undefined ? [] : await upstream.listAll('resources/list', 'resources'),
         templates:
-          caps['resources'] === undefined ? [] : await upstream.listAll('resources/templates/list', 'resourceTemplates'),
+          caps['resources'] === undefined
+            ? []
+            : await upstream.listAll('resources/templates/list', 'resourceTemplates'),
       };
       this.#lists.set(upstream.name, lists);
       upstream.state = 'ready';
@@ -142,7 +144,9 @@ export class UpstreamRegistry extends EventEmitter {
     const before = {
       tools: signature(this.tools),
       prompts: signature(this.prompts),
-      resources: JSON.stringify(this.resources.map((r) => r.definition)) + JSON.stringify(this.templates.map((t) => t.definition)),
+      resources:
+        JSON.stringify(this.resources.map((r) => r.definition)) +
+        JSON.stringify(this.templates.map((t) => t.definition)),
     };
     const tools = new Map<string, CatalogEntry>();
     const prompts = new Map<string, CatalogEntry>();
@@ -165,7 +169,8 @@ export class UpstreamRegistry extends EventEmitter {
     this.templates = templates;
     if (signature(tools) !== before.tools) this.emit('changed', 'tools');
     if (signature(prompts) !== before.prompts) this.emit('changed', 'prompts');
-    const after = JSON.stringify(resources.map((r) => r.definition)) + JSON.stringify(templates.map((t) => t.definition));
+    const after =
+      JSON.stringify(resources.map((r) => r.definition)) + JSON.stringify(templates.map((t) => t.definition));
     if (after !== before.resources) this.emit('changed', 'resources');
   }
 }
@@ -178,7 +183,10 @@ function addNamed(target: Map<string, CatalogEntry>, upstream: UpstreamConnectio
     const name = exposedName(upstream.name, upstream.config.prefix, original, taken);
     taken.add(name);
     // Clients reject tools and prompts without a description (conformance checks it too).
-    const description = typeof item['description'] === 'string' && item['description'] !== '' ? {} : { description: String(item['title'] ?? original) };
+    const description =
+      typeof item['description'] === 'string' && item['description'] !== ''
+        ? {}
+        : { description: String(item['title'] ?? original) };
     target.set(name, { upstream, original, definition: { ...item, ...description, name } });
   }
 }
@@ -196,9 +204,13 @@ function templatePattern(template: string): RegExp {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import type { AuditEntry } from '../audit/audit-log.ts';
+import { KEY_ID_PATTERN } from '../keys/key-id.ts';
+import { keyLimitsSchema } from '../keys/key-limits.ts';
+import type { KeyRecord, KeyStatus } from '../keys/key-record.ts';
+import { keyNameSchema, keyOwnerSchema } from '../keys/safe-text.ts';
+import { scopeListSchema } from '../keys/scopes.ts';
+
+/**
+ * The admin API's wire shapes (snake_case, ISO 8601 times). Request schemas are strict: an unknown field is a
+ * 400, not silently dropped, so a typo such as `scope` for `scopes` cannot look like success.
+ * Schema ids (`.meta({ id })`, shown in the OpenAPI components) carry an `Admin` prefix because zod's registry
+ * is process-wide.
+ */
+
+const isoTime = z.iso.datetime({ offset: true });
+const MAX_GRACE_S = 30 * 86_400;
+
+export const keyIdParamsSchema = z.strictObject({
+  id: z.string().regex(KEY_ID_PATTERN, 'A key id looks like key_ followed by letters and digits.'),
+});
+
+export const createKeyBodySchema = z
+  .strictObject({
+    name: keyNameSchema,
+    owner: keyOwnerSchema.optional().describe('Who the key is for (free text, e.g. an email address).'),
+    scopes: scopeListSchema.describe('Glob patterns over tool and upstream names (`*`, `gmail_*`), or `admin`.'),
+    limits: keyLimitsSchema.optional(),
+    expires_at: isoTime.nullable().optional(),
+  })
+  .meta({ id: 'AdminCreateKeyRequest' });
+
+export const updateKeyBodySchema = z
+  .strictObject({
+    name: keyNameSchema.optional(),
+    owner: keyOwnerSchema.optional(),
+    scopes: scopeListSchema.optional(),
+    limits: keyLimitsSchema.optional(),
+    expires_at: isoTime.nullable().optional(),
+  })
+  .refine((body) => Object.values(body).some((v) => v !== undefined), 'Send at least one field to change.')
+  .meta({ id: 'AdminUpdateKeyRequest' });
+
+export const rotateKeyBodySchema = z
+  .strictObject({
+    grace_period_s: z
+      .int()
+      .min(0)
+      .max(MAX_GRACE_S)
+      .optional()
+      .describe('How long the previous secret keeps working; default 86400 (24 h); 0 = it stops now.'),
+  })
+  // No body at all (Fastify passes null) means the defaults.
+  .nullish();
+
+export const listKeysQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().regex(KEY_ID_PATTERN, 'Use next_cursor from the previous page.').optional(),
+  status: z.enum(['active', 'revoked', 'expired']).optional(),
+  owner: keyOwnerSchema.optional(),
+});
+
+export const usageQuerySchema = z.strictObject({ window: z.enum(['hour', 'day']).optional() });
+
+export const auditQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,20}(-[0-9]{1,20})?$/, 'Use next_cursor from the previous page.')
+    .optional(),
+});
+
+const secretViewSchema = z.object({
+  prefix: z.string(),
+  created_at: isoTime,
+  expires_at: isoTime.nullable().describe('Set while a rotated-out secret is in its grace period.'),
+});
+
+export const keyViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    owner: z.string(),
+    scopes: z.array(z.string()),
+    limits: keyLimitsSchema,
+    prefix: z.string().describe('Display prefix of the current secret (not secret).'),
+    status: z.enum(['active', 'revoked', 'expired']),
+    created_at: isoTime,
+    updated_at: isoTime,
+    expires_at: isoTime.nullable(),
+    revoked_at: isoTime.nullable(),
+    last_used_at: isoTime.nullable().describe('Updated every few seconds, not per request.'),
+    last_used_ip: z.string().nullable(),
+    secrets: z.array(secretViewSchema),
+  })
+  .meta({ id: 'AdminKey' });
+
+export const issuedKeyViewSchema = keyViewSchema
+  .extend({ token: z.string().describe('The plaintext key. Shown once; store it now.') })
+  .meta({ id: 'AdminIssuedKey' });
+
+export const keyPageSchema = z.object({ items: z.array(keyViewSchema), next_cursor: z.string().nullable() });
+
+export const usageViewSchema = z.object({
+  key_id: z.string(),
+  window: z.enum(['hour', 'day']),
+  usage: z
+    .record(z.string(), z.object({ calls: z.number(), refused: z.number() }))
+    .describe('Per tool or upstream: calls admitted and calls refused by a limit.'),
+});
+
+const auditEntryViewSchema = z
+  .object({
+    id: z.string(),
+    at: isoTime,
+    actor: z.string(),
+    action: z.string(),
+    target: z.string().optional(),
+    ip: z.string().optional(),
+    outcome: z.enum(['success', 'failure', 'denied']),
+    reason: z.string().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'AdminAuditEntry' });
+
+export const auditPageSchema = z.object({ items: z.array(auditEntryViewSchema), next_cursor: z.string().nullable() });
+
+/** RFC 9457 problem detail with Switchboard's stable `code` (see @switchboard/errors). */
+export const problemSchema = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string().optional(),
+  })
+  .meta({ id: 'AdminProblem' });
+
+export const problemResponses = { '4xx': problemSchema, '5xx': problemSchema } as const;
+
+export function toKeyView(record: KeyRecord, status: KeyStatus): z.infer<typeof keyViewSchema> {
+  return {
+    id: record.id,
+    name: record.name,
+    owner: record.owner,
+    scopes: record.scopes,
+    limits: record.limits,
+    prefix: record.secrets[0]?.prefix ?? '',
+    status,
+    created_at: iso(record.createdAt),
+    updated_at: iso(record.updatedAt),
+    expires_at: isoOrNull(record.expiresAt),
+    revoked_at: isoOrNull(record.revokedAt),
+    last_used_at: isoOrNull(record.lastUsedAt),
+    last_used_ip: record.lastUsedIp,
+    secrets: record.secrets.map((s) => ({
+      prefix: s.prefix,
+      created_at: iso(s.createdAt),
+      expires_at: isoOrNull(s.expiresAt),
+    })),
+  };
+}
+
+export function toAuditView(entry: AuditEntry): z.infer<typeof auditEntryViewSchema> {
+  return { ...entry, at: iso(entry.at) };
+}
+
+export function parseTime(value: string | null | undefined): number | null | undefined {
+  return value === undefined ? undefined : value === null ? null : Date.parse(value);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : iso(ms);
+}

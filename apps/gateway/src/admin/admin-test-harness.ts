@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { createAuditLog } from '../audit/create-audit-log.ts';
+import { type Clock, systemClock } from '../clock.ts';
+import { createKeyEvents } from '../keys/create-key-events.ts';
+import { createKeyStore } from '../keys/create-key-store.ts';
+import { KeyAuthenticator } from '../keys/key-authenticator.ts';
+import type { KeyEvents } from '../keys/key-events.ts';
+import { KeyService } from '../keys/key-service.ts';
+import type { KeyStore } from '../keys/key-store.ts';
+import type { RedisTestFixture } from '../keys/test-fixtures.ts';
+import { buildAdminApp } from './build-admin-app.ts';
+
+/** Test-only: an admin app on in-memory or Redis adapters, with captured logs and a fixed admin token. */
+export interface AdminHarness {
+  app: FastifyInstance;
+  keys: KeyService;
+  store: KeyStore;
+  audit: AuditLog;
+  authenticator: KeyAuthenticator;
+  adminToken: string;
+  /** Every log line the app wrote. */
+  logs: string[];
+  usageCalls: { keyId: string; hours: number }[];
+  call(method: InjectOptions['method'], url: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  /** Creates a key through the API and returns the response body (with `token`). */
+  createKey(body?: Record<string, unknown>): Promise<{ id: string; token: string; [field: string]: unknown }>;
+  close(): Promise<void>;
+}
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export async function adminHarness(options: { redis?: RedisTestFixture; clock?: Clock } = {}): Promise<AdminHarness> {
+  const clock = options.clock ?? systemClock;
+  const fixture = options.redis;
+  const store = createKeyStore({ redis: fixture?.redis, prefix: fixture?.prefix, clock });
+  const events: KeyEvents = createKeyEvents(fixture === undefined ? {} : { redis: fixture.url, prefix: fixture.prefix });
+  const audit = createAuditLog({ redis: fixture?.redis, prefix: fixture?.prefix, clock });
+  const keys = new KeyService({ store, events, audit, clock });
+  const authenticator = new KeyAuthenticator({ store, events, audit, clock });
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const usageCalls: { keyId: string; hours: number }[] = [];
+  const app = buildAdminApp({
+    keys,
+    authenticator,
+    audit,
+    adminToken: TEST_ADMIN_TOKEN,
+    usage: async (keyId, hours) => {
+      usageCalls.push({ keyId, hours });
+      return { gmail_search_threads: { calls: 12, refused: 2 } };
+    },
+    logLevel: 'trace',
+    logStream,
+  });
+  await app.ready();
+
+  const call: AdminHarness['call'] = (method, url, { body, token = TEST_ADMIN_TOKEN, headers = {} } = {}) =>
+    app.inject({
+      method,
+      url,
+      headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
+      ...(body === undefined ? {} : typeof body === 'string' ? { payload: body } : { payload: body as object }),
+    });
+
+  return {
+    app,
+    keys,
+    store,
+    audit,
+    authenticator,
+    adminToken: TEST_ADMIN_TOKEN,
+    logs,
+    usageCalls,
+    call,
+    async createKey(body = {}) {
+      const response = await call('POST', '/admin/v1/keys', { body: { name: 'alice', scopes: ['gmail_*'], ...body } });
+      assert.equal(response.statusCode, 201, response.body);
+      return response.json();
+    },
+    async close() {
+      await app.close();
+      await authenticator.close();
+      await events.close();
+    },
+  };
+}
+
+/** Asserts an RFC 9457 problem with the given status and stable code. */
+export function assertProblem(response: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
+  assert.equal(response.statusCode, status, response.body);
+  assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+  const problem = response.json() as Record<string, unknown>;
+  assert.equal(problem['status'], status);
+  assert.equal(problem['code'], code);
+  assert.equal(typeof problem['type'], 'string');
+  assert.equal(typeof problem['title'], 'string');
+  assert.equal(typeof problem['detail'], 'string');
+  return problem;
+}

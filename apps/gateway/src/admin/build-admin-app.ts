@@ -1,0 +1,125 @@
+import type { Writable } from 'node:stream';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { healthRoutes, type ReadinessReport } from '../health/health-routes.ts';
+import type { KeyAuthenticator } from '../keys/key-authenticator.ts';
+import type { KeyService } from '../keys/key-service.ts';
+import { adminAuthHook } from './admin-auth.ts';
+import { auditRoutes } from './audit-routes.ts';
+import { keyRoutes } from './key-routes.ts';
+import { registerProblemHandlers } from './problem-handler.ts';
+
+export interface AdminAppDeps {
+  keys: KeyService;
+  authenticator: KeyAuthenticator;
+  audit: AuditLog;
+  /** Bootstrap admin bearer token (GATEWAY_ADMIN_TOKEN); at least 16 characters. */
+  adminToken: string;
+  /** Calls and refusals per tool/upstream of one key over the last `hours` (from the rate limiter). */
+  usage: (keyId: string, hours: number) => Promise<Record<string, { calls: number; refused: number }>>;
+  logLevel?: string | undefined;
+  /** Where logs go (default stdout); tests capture them here. */
+  logStream?: Writable | undefined;
+  /** Prometheus registry served at `/metrics` on this (internal) listener, e.g. prom-client's `Registry`. */
+  metrics?: { contentType: string; metrics(): Promise<string> } | undefined;
+  /** Served at `/readyz` (with `/healthz`) on this listener. */
+  readiness?: (() => Promise<ReadinessReport>) | undefined;
+}
+
+export interface AdminRoute {
+  method: string;
+  url: string;
+  /** Answers without credentials: the OpenAPI document and the operational endpoints (health, metrics). */
+  public: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the admin API, so tests can prove each one is guarded. */
+    adminRoutes: readonly AdminRoute[];
+  }
+}
+
+export const ADMIN_PREFIX = '/admin/v1';
+const BODY_LIMIT = 16 * 1024;
+
+/**
+ * The admin REST API (its own listener; `main.ts` listens). Encapsulation does the guarding: every route
+ * registered inside the `secured` scope passes the admin auth hook; only the OpenAPI document sits outside.
+ */
+export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
+  if (deps.adminToken.length < 16) throw new Error('The admin token must be at least 16 characters long.');
+  const app = Fastify({
+    logger: {
+      level: deps.logLevel ?? 'info',
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'],
+        censor: '[redacted]',
+      },
+      ...(deps.logStream === undefined ? {} : { stream: deps.logStream }),
+    },
+    bodyLimit: BODY_LIMIT,
+    exposeHeadRoutes: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('adminActor', null);
+  registerProblemHandlers(app, { bodyLimit: BODY_LIMIT });
+
+  // Which routes are guarded is read from the guarded scope itself, so a route added outside it shows up
+  // as public in `adminRoutes` and the shared auth test fails for it.
+  const routes: { method: string; url: string }[] = [];
+  const guarded = new Set<string>();
+  const each = (route: { method: string | string[]; url: string }, fn: (method: string) => void) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) fn(method);
+  };
+  app.addHook('onRoute', (route) => each(route, (method) => routes.push({ method, url: route.url })));
+  app.decorate('adminRoutes', {
+    getter: () => routes.map((r) => ({ ...r, public: !guarded.has(`${r.method} ${r.url}`) })),
+  });
+
+  void app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchboard admin API',
+        version: '1.0.0',
+        description: 'Team API keys (create, scope, limit, rotate, revoke), their usage, and the audit log.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  void app.register(
+    async (v1) => {
+      v1.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await v1.register(async (secured) => {
+        secured.addHook('onRoute', (route) => each(route, (method) => guarded.add(`${method} ${route.url}`)));
+        secured.addHook('onRequest', adminAuthHook(deps));
+        await secured.register(keyRoutes, { keys: deps.keys, usage: deps.usage });
+        await secured.register(auditRoutes, { audit: deps.audit });
+      });
+    },
+    { prefix: ADMIN_PREFIX },
+  );
+
+  // Operational endpoints for the internal listener: probes and Prometheus scrape, no credentials.
+  if (deps.readiness !== undefined) void app.register(healthRoutes, { readiness: deps.readiness });
+  const { metrics } = deps;
+  if (metrics !== undefined) {
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.metrics()),
+    );
+  }
+  return app;
+}

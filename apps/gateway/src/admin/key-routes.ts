@@ -1,0 +1,174 @@
+import { SwitchboardError } from '@switchboard/errors';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { KeyService } from '../keys/key-service.ts';
+import { actorOf } from './admin-auth.ts';
+import {
+  createKeyBodySchema,
+  issuedKeyViewSchema,
+  keyIdParamsSchema,
+  keyPageSchema,
+  keyViewSchema,
+  listKeysQuerySchema,
+  parseTime,
+  problemResponses,
+  rotateKeyBodySchema,
+  toKeyView,
+  updateKeyBodySchema,
+  usageQuerySchema,
+  usageViewSchema,
+} from './admin-schemas.ts';
+
+export interface KeyRoutesOptions {
+  keys: KeyService;
+  usage: (keyId: string, hours: number) => Promise<Record<string, { calls: number; refused: number }>>;
+}
+
+const tags = ['keys'];
+
+/** `/keys…`: create, list, read, change, rotate, revoke and usage of team API keys. */
+export const keyRoutes: FastifyPluginAsyncZod<KeyRoutesOptions> = async (app, { keys, usage }) => {
+  const view = (record: Parameters<typeof toKeyView>[0]) => toKeyView(record, keys.statusOf(record));
+
+  app.post(
+    '/keys',
+    {
+      schema: {
+        tags,
+        summary: 'Create a key; the response carries the plaintext token, once',
+        body: createKeyBodySchema,
+        response: { 201: issuedKeyViewSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const { key, token } = await keys.create(
+        {
+          name: body.name,
+          owner: body.owner,
+          scopes: body.scopes,
+          limits: body.limits,
+          expiresAt: parseTime(body.expires_at),
+        },
+        actorOf(request),
+      );
+      return reply.code(201).send({ ...view(key), token });
+    },
+  );
+
+  app.get(
+    '/keys',
+    {
+      schema: {
+        tags,
+        summary: 'List keys in creation order',
+        querystring: listKeysQuerySchema,
+        response: { 200: keyPageSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, status, owner } = request.query;
+      const page = await keys.list({ limit: limit ?? 20, cursor, status, owner });
+      return { items: page.items.map(view), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/keys/:id',
+    {
+      schema: { tags, summary: 'Read a key', params: keyIdParamsSchema, response: { 200: keyViewSchema, ...problemResponses } },
+    },
+    async (request) => view(await keys.get(request.params.id)),
+  );
+
+  app.patch(
+    '/keys/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change name, owner, scopes, limits or expiry; applies on every replica within 1 s',
+        params: keyIdParamsSchema,
+        body: updateKeyBodySchema,
+        response: { 200: keyViewSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const record = await keys.update(
+        request.params.id,
+        {
+          name: body.name,
+          owner: body.owner,
+          scopes: body.scopes,
+          limits: body.limits,
+          expiresAt: parseTime(body.expires_at),
+        },
+        actorOf(request),
+      );
+      return view(record);
+    },
+  );
+
+  app.post(
+    '/keys/:id/rotate',
+    {
+      schema: {
+        tags,
+        summary: 'Issue a new secret; the previous one keeps working for grace_period_s (default 24 h)',
+        params: keyIdParamsSchema,
+        body: rotateKeyBodySchema,
+        response: { 200: issuedKeyViewSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { key, token } = await keys.rotate(
+        request.params.id,
+        { gracePeriodS: request.body?.grace_period_s },
+        actorOf(request),
+      );
+      return { ...view(key), token };
+    },
+  );
+
+  const revoke = {
+    schema: {
+      tags,
+      summary: 'Revoke a key: refused on every replica within 1 s (idempotent)',
+      params: keyIdParamsSchema,
+      response: { 200: keyViewSchema, ...problemResponses },
+    },
+  };
+  app.post('/keys/:id/revoke', revoke, async (request) => view(await keys.revoke(request.params.id, actorOf(request))));
+  // Keys are never hard-deleted (the audit log keeps referring to them): DELETE is revoke.
+  app.delete(
+    '/keys/:id',
+    { schema: { ...revoke.schema, summary: 'Same as POST /keys/{id}/revoke' } },
+    async (request) => view(await keys.revoke(request.params.id, actorOf(request))),
+  );
+
+  app.get(
+    '/keys/:id/usage',
+    {
+      schema: {
+        tags,
+        summary: 'Calls admitted and refused per tool or upstream over the last hour or day',
+        params: keyIdParamsSchema,
+        querystring: usageQuerySchema,
+        response: { 200: usageViewSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const key = await keys.get(request.params.id);
+      const window = request.query.window ?? 'hour';
+      let counts: Record<string, { calls: number; refused: number }>;
+      try {
+        counts = await usage(key.id, window === 'day' ? 24 : 1);
+      } catch (error) {
+        throw new SwitchboardError('STORE_UNAVAILABLE', 'Usage figures are unavailable right now; retry shortly.', {
+          retryAfterS: 1,
+          cause: error,
+        });
+      }
+      return { key_id: key.id, window, usage: counts };
+    },
+  );
+};

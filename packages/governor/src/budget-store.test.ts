@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { createRedis } from '@switchboard/redis';
+import { SHARED_REDIS_URL, uniquePrefix } from '@switchboard/testing';
+import { type AdmitRequest, type BudgetStore, MemoryBudgetStore } from './budget-store.ts';
+import { RedisBudgetStore } from './redis-budget-store.ts';
+
+const request = (callerKey: string, overrides: Partial<AdmitRequest> = {}): AdmitRequest => ({
+  callerKey,
+  ticketId: randomUUID(),
+  localWaitMs: 0,
+  slotMs: 2000,
+  maxWaitMs: 5000,
+  mode: 'admit',
+  ...overrides,
+});
+
+/** The same story against both implementations: they must not drift apart. */
+function contract(label: string, make: () => BudgetStore) {
+  describe(`budget store contract: ${label}`, () => {
+    const store = make();
+    after(() => store.close());
+
+    it('admits while the promised load fits the wait, then hands out tickets one slot apart', async () => {
+      const budget = uniquePrefix('b');
+      const first = await store.admit(budget, request('a', { localWaitMs: 4000 }));
+      assert.deepEqual(first, { admitted: true, ticketed: false, pausedForMs: 0 });
+      const late = await store.admit(budget, request('a', { localWaitMs: 8000 }));
+      assert.equal(late.admitted, false);
+      if (late.admitted) return;
+      assert.ok(late.retryAfterMs >= 7900 && late.retryAfterMs <= 8100, `ticket after the local queue: ${late.retryAfterMs}`);
+      const next = await store.admit(budget, request('b', { localWaitMs: 8000 }));
+      assert.equal(next.admitted, false);
+      if (next.admitted) return;
+      assert.ok(Math.abs(next.retryAfterMs - late.retryAfterMs - 2000) <= 50, 'the next caller gets the next slot');
+    });
+
+    it('keeps one caller’s tickets a round apart, so other callers get the slots in between', async () => {
+      const budget = uniquePrefix('b');
+      const due: Record<string, number[]> = { a: [], b: [] };
+      for (const caller of ['a', 'a', 'a', 'b', 'b']) {
+        const r = await store.admit(budget, request(caller, { mode: 'defer', slotMs: 1000 }));
+        assert.equal(r.admitted, false);
+        if (!r.admitted) due[caller]?.push(r.retryAfterMs);
+      }
+      const [a1, a2, a3] = due['a'] ?? [];
+      const [b1] = due['b'] ?? [];
+      assert.ok(a1 !== undefined && a2 !== undefined && a3 !== undefined && b1 !== undefined);
+      assert.ok(a2 - a1 >= 900, 'a second ticket for the same caller is not the very next slot');
+      assert.ok(b1 < a3, `b is served before a's third ticket (b1=${b1}, a3=${a3})`);
+    });
+
+    it('admits a caller returning with a due ticket even when the budget is booked', async () => {
+      const budget = uniquePrefix('b');
+      const ticket = await store.admit(budget, request('a', { mode: 'defer', slotMs: 100, maxWaitMs: 100 }));
+      assert.equal(ticket.admitted, false);
+      if (ticket.admitted) return;
+      for (let i = 0; i < 5; i++) await store.admit(budget, request(`x${i}`, { mode: 'defer', slotMs: 100 }));
+      const fresh = await store.admit(budget, request('z', { slotMs: 100, maxWaitMs: 100, localWaitMs: 50 }));
+      assert.equal(fresh.admitted, false, 'a fresh call does not jump the promised slots');
+      await new Promise((r) => setTimeout(r, ticket.retryAfterMs));
+      const back = await store.admit(budget, request('a', { slotMs: 100, maxWaitMs: 100, localWaitMs: 1000 }));
+      assert.deepEqual(back, { admitted: true, ticketed: true, pausedForMs: back.pausedForMs });
+    });
+
+    it('pauses a budget, keeps the longer of two pauses, and pushes tickets past the pause', async () => {
+      const budget = uniquePrefix('b');
+      assert.equal(await store.pausedFor(budget), null);
+      const set = await store.pause(budget, 3000, 'upstream 429');
+      assert.equal(set.changed, true);
+      const shorter = await store.pause(budget, 1000, 'other');
+      assert.equal(shorter.changed, false);
+      assert.equal(shorter.reason, 'upstream 429');
+      const state = await store.pausedFor(budget);
+      assert.ok(state !== null && state.pausedForMs > 2500 && state.reason === 'upstream 429');
+      const refused = await store.admit(budget, request('a', { maxWaitMs: 1000 }));
+      assert.equal(refused.admitted, false);
+      if (!refused.admitted) assert.ok(refused.retryAfterMs >= 2500, 'the ticket falls after the pause');
+      assert.ok(refused.pausedForMs > 2500);
+      const waits = await store.admit(budget, request('b', { maxWaitMs: 5000 }));
+      assert.equal(waits.admitted, true, 'a pause shorter than the wait is waited out');
+    });
+  });
+}
+
+contract('memory', () => new MemoryBudgetStore());
+const redis = createRedis(SHARED_REDIS_URL, 'test:governor-store');
+after(() => redis.quit());
+contract('redis', () => new RedisBudgetStore(redis));

@@ -1,0 +1,131 @@
+/**
+ * The state a budget shares between replicas besides bottleneck's own: pauses (an upstream 429 stops the
+ * budget for everyone) and tickets (when a deferred caller should come back). Redis in production; the
+ * in-memory twin serves a single process and the unit tests.
+ */
+export interface AdmitRequest {
+  callerKey: string;
+  /** Unique per call; names the ticket if one is handed out. */
+  ticketId: string;
+  /** What this replica's own queue would make the call wait, in ms. */
+  localWaitMs: number;
+  /** Spacing between units of the budget at its granted rate, times the call's weight. */
+  slotMs: number;
+  maxWaitMs: number;
+  /** `admit`: admit when the wait fits, else a ticket; `defer`: a ticket in any case. */
+  mode: 'admit' | 'defer';
+}
+
+export type AdmitResult =
+  | { admitted: true; ticketed: boolean; pausedForMs: number }
+  | { admitted: false; retryAfterMs: number; pausedForMs: number };
+
+export interface PauseState {
+  pausedForMs: number;
+  reason: string;
+}
+
+export interface BudgetStore {
+  admit(budgetKey: string, request: AdmitRequest): Promise<AdmitResult>;
+  /** Pauses the budget; returns the pause now in force (a longer one already set is kept). */
+  pause(budgetKey: string, ms: number, reason: string): Promise<PauseState & { changed: boolean }>;
+  pausedFor(budgetKey: string): Promise<PauseState | null>;
+  /** Called when another replica pauses a budget. */
+  onRemotePause(listener: (budgetKey: string, state: PauseState) => void): void;
+  close(): Promise<void>;
+}
+
+/** How late a ticket may still be redeemed: a model may take a while to come back. */
+export const TICKET_GRACE_MS = 60_000;
+/** How early: timers and clocks are not exact, and retry hints are rounded up to whole seconds. */
+export const TICKET_EARLY_MS = 1_000;
+
+interface Ticket {
+  member: string;
+  callerKey: string;
+  dueAt: number;
+}
+
+interface MemoryBudgetState {
+  tickets: Ticket[];
+  last: Map<string, number>;
+  horizon: number;
+  pauseUntil: number;
+  pauseReason: string;
+}
+
+/** Same algorithm as `lua/admit.lua` and `lua/pause.lua`, for one process. */
+export class MemoryBudgetStore implements BudgetStore {
+  #budgets = new Map<string, MemoryBudgetState>();
+
+  #state(budgetKey: string): MemoryBudgetState {
+    let state = this.#budgets.get(budgetKey);
+    if (state === undefined) {
+      state = { tickets: [], last: new Map(), horizon: 0, pauseUntil: 0, pauseReason: '' };
+      this.#budgets.set(budgetKey, state);
+    }
+    return state;
+  }
+
+  async admit(budgetKey: string, request: AdmitRequest): Promise<AdmitResult> {
+    const now = Date.now();
+    const state = this.#state(budgetKey);
+    const pausedForMs = Math.max(0, state.pauseUntil - now);
+    state.tickets = state.tickets.filter((t) => t.dueAt >= now - TICKET_GRACE_MS);
+    for (const [caller, at] of state.last) if (at < now - TICKET_GRACE_MS) state.last.delete(caller);
+
+    if (request.mode === 'admit') {
+      const due = state.tickets.findIndex(
+        (t) => t.callerKey === request.callerKey && t.dueAt <= now + TICKET_EARLY_MS,
+      );
+      if (due !== -1) {
+        state.tickets.splice(due, 1);
+        return { admitted: true, ticketed: true, pausedForMs };
+      }
+      const promised = state.tickets.filter(
+        (t) => t.dueAt >= now - TICKET_EARLY_MS && t.dueAt <= now + request.maxWaitMs,
+      ).length;
+      const wait = Math.max(request.localWaitMs, pausedForMs) + promised * request.slotMs;
+      if (wait <= request.maxWaitMs) return { admitted: true, ticketed: false, pausedForMs };
+    }
+
+    const base = Math.max(now + Math.max(pausedForMs, request.localWaitMs), state.horizon);
+    let dueAt = base;
+    const last = state.last.get(request.callerKey);
+    if (last !== undefined) {
+      let holders = [...state.last.values()].filter((at) => at > now).length;
+      if (last <= now) holders++;
+      dueAt = Math.max(dueAt, last + holders * request.slotMs);
+    }
+    dueAt = Math.ceil(dueAt);
+    if (dueAt === Math.ceil(base)) state.horizon = Math.ceil(base + request.slotMs);
+    state.tickets.push({ member: request.ticketId, callerKey: request.callerKey, dueAt });
+    state.last.set(request.callerKey, dueAt);
+    return { admitted: false, retryAfterMs: dueAt - now, pausedForMs };
+  }
+
+  async pause(budgetKey: string, ms: number, reason: string): Promise<PauseState & { changed: boolean }> {
+    const state = this.#state(budgetKey);
+    const now = Date.now();
+    const current = Math.max(0, state.pauseUntil - now);
+    if (current >= ms) return { pausedForMs: current, reason: state.pauseReason, changed: false };
+    state.pauseUntil = now + ms;
+    state.pauseReason = reason;
+    return { pausedForMs: ms, reason, changed: true };
+  }
+
+  async pausedFor(budgetKey: string): Promise<PauseState | null> {
+    const state = this.#budgets.get(budgetKey);
+    if (state === undefined) return null;
+    const ms = state.pauseUntil - Date.now();
+    return ms > 0 ? { pausedForMs: ms, reason: state.pauseReason } : null;
+  }
+
+  onRemotePause(): void {
+    // One process: there is no other replica to hear from.
+  }
+
+  async close(): Promise<void> {
+    this.#budgets.clear();
+  }
+}

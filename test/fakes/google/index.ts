@@ -1,0 +1,21 @@
+/** TEST INFRASTRUCTURE: fake Google OAuth, Gmail and Drive endpoints (see README.md beside this file). */
+export {
+  ENGINEERING_DRIVE_ID,
+  FALCON_DOC_ID,
+  HANDBOOK_DOC_ID,
+  HUGE_DOC_ID,
+  JSON_ID,
+  LONG_DOC_ID,
+  NOTES_ID,
+  OBRIEN_ID,
+  PDF_ID,
+  PROJECTS_FOLDER_ID,
+  SHEET_ID,
+  SHORTCUT_ID,
+  SLIDES_ID,
+  TRASHED_ID,
+  BOB_DOC_ID,
+} from './fake-drives.ts';
+export { FALCON_FINAL_LINE, FALCON_SUBJECT, NEWSLETTER_SUBJECT } from './fake-mailboxes.ts';
+export type { FakeAccount, FakeMode, RequestLogEntry } from './fake-state.ts';
+export { type FakeGoogle, type FakeGoogleOptions, startFakeGoogle } from './start-fake-google.ts';
