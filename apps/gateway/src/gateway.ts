@@ -11,6 +11,8 @@ import type { Redis } from 'ioredis';
 import { buildAdminApp } from './admin/index.ts';
 import { type AuditLog, createAuditLog } from './audit/index.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { connectProxy } from './connect/connect-proxy.ts';
+import { startGrantCleanup } from './connect/grant-cleanup.ts';
 import type { GatewayConfig } from './config.ts';
 import { createMemoryEventHub, createRedisEventHub, type EventHub } from './events/event-hub.ts';
 import { createKeyEvents, createKeyStore, KeyAuthenticator, type KeyEvents, KeyService } from './keys/index.ts';
@@ -134,6 +136,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
   const publicApp = await buildPublicApp({
     logLevel: config.LOG_LEVEL,
     readiness,
+    plugins: [connectProxy(registry)],
     mcp: {
       registry,
       sessions,
@@ -164,6 +167,13 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
 
   await sessions.start();
   await registry.start();
+  const stopGrantCleanup = startGrantCleanup({
+    events: keyEvents,
+    store,
+    registry,
+    signer,
+    log: (details, message) => publicApp.log.warn(details, message),
+  });
 
   return {
     publicApp,
@@ -175,6 +185,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     adminTokenGenerated,
     generatedSecrets,
     async close() {
+      stopGrantCleanup();
       await publicApp.close();
       await adminApp.close();
       await registry.close();

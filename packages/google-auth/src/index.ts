@@ -2,6 +2,7 @@ export { type ConnectRoutesOptions, registerConnectRoutes } from './connect-rout
 export { type ConnectTicket, ConnectTicketError, ConnectTickets } from './connect-tickets.ts';
 export { createGoogleAuth, type GoogleAuth, GoogleAuthConfigError, type GoogleAuthSettings } from './create-google-auth.ts';
 export {
+  DEFAULT_RETRY_POLICY,
   GoogleApiClient,
   type GoogleApiClientOptions,
   type GoogleRequest,
@@ -33,3 +34,5 @@ export {
   type TokenCipher,
   TokenCipherError,
 } from './token-cipher.ts';
+export { createGoogleQuota, type GoogleQuota, type GoogleQuotaOptions } from './google-quota.ts';
+export { type ClippedText, clipText } from './clip-text.ts';

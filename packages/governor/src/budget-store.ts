@@ -9,8 +9,10 @@ export interface AdmitRequest {
   ticketId: string;
   /** What this replica's own queue would make the call wait, in ms. */
   localWaitMs: number;
-  /** Spacing between units of the budget at its granted rate, times the call's weight. */
+  /** Spacing between units of the budget at its granted rate. */
   slotMs: number;
+  /** Units (slots) the call takes. */
+  weight: number;
   maxWaitMs: number;
   /** `admit`: admit when the wait fits, else a ticket; `defer`: a ticket in any case. */
   mode: 'admit' | 'defer';
@@ -41,15 +43,16 @@ export const TICKET_GRACE_MS = 60_000;
 export const TICKET_EARLY_MS = 1_000;
 
 interface Ticket {
-  member: string;
   callerKey: string;
   dueAt: number;
 }
 
 interface MemoryBudgetState {
   tickets: Ticket[];
+  /** Booked slot index → slot time. */
+  slots: Map<number, number>;
+  /** Caller → slot index of its latest ticket. */
   last: Map<string, number>;
-  horizon: number;
   pauseUntil: number;
   pauseReason: string;
 }
@@ -61,7 +64,7 @@ export class MemoryBudgetStore implements BudgetStore {
   #state(budgetKey: string): MemoryBudgetState {
     let state = this.#budgets.get(budgetKey);
     if (state === undefined) {
-      state = { tickets: [], last: new Map(), horizon: 0, pauseUntil: 0, pauseReason: '' };
+      state = { tickets: [], slots: new Map(), last: new Map(), pauseUntil: 0, pauseReason: '' };
       this.#budgets.set(budgetKey, state);
     }
     return state;
@@ -69,10 +72,11 @@ export class MemoryBudgetStore implements BudgetStore {
 
   async admit(budgetKey: string, request: AdmitRequest): Promise<AdmitResult> {
     const now = Date.now();
+    const unit = request.slotMs;
     const state = this.#state(budgetKey);
     const pausedForMs = Math.max(0, state.pauseUntil - now);
     state.tickets = state.tickets.filter((t) => t.dueAt >= now - TICKET_GRACE_MS);
-    for (const [caller, at] of state.last) if (at < now - TICKET_GRACE_MS) state.last.delete(caller);
+    for (const [index, at] of state.slots) if (at < now - TICKET_GRACE_MS) state.slots.delete(index);
 
     if (request.mode === 'admit') {
       const due = state.tickets.findIndex(
@@ -82,26 +86,34 @@ export class MemoryBudgetStore implements BudgetStore {
         state.tickets.splice(due, 1);
         return { admitted: true, ticketed: true, pausedForMs };
       }
-      const promised = state.tickets.filter(
-        (t) => t.dueAt >= now - TICKET_EARLY_MS && t.dueAt <= now + request.maxWaitMs,
-      ).length;
-      const wait = Math.max(request.localWaitMs, pausedForMs) + promised * request.slotMs;
-      if (wait <= request.maxWaitMs) return { admitted: true, ticketed: false, pausedForMs };
+      let promised = 0;
+      for (const at of state.slots.values()) if (at >= now - TICKET_EARLY_MS && at <= now + request.maxWaitMs) promised++;
+      if (Math.max(request.localWaitMs, pausedForMs) + promised * unit <= request.maxWaitMs) {
+        return { admitted: true, ticketed: false, pausedForMs };
+      }
     }
 
-    const base = Math.max(now + Math.max(pausedForMs, request.localWaitMs), state.horizon);
-    let dueAt = base;
+    let start = Math.ceil((now + Math.max(pausedForMs, request.localWaitMs)) / unit);
     const last = state.last.get(request.callerKey);
     if (last !== undefined) {
-      let holders = [...state.last.values()].filter((at) => at > now).length;
-      if (last <= now) holders++;
-      dueAt = Math.max(dueAt, last + holders * request.slotMs);
+      const current = Math.floor(now / unit);
+      let holders = [...state.last.values()].filter((index) => index > current).length;
+      if (last <= current) holders++;
+      start = Math.max(start, last + holders * request.weight);
     }
-    dueAt = Math.ceil(dueAt);
-    if (dueAt === Math.ceil(base)) state.horizon = Math.ceil(base + request.slotMs);
-    state.tickets.push({ member: request.ticketId, callerKey: request.callerKey, dueAt });
-    state.last.set(request.callerKey, dueAt);
-    return { admitted: false, retryAfterMs: dueAt - now, pausedForMs };
+    let index = start;
+    for (let probes = 0; probes < 100_000; probes++) {
+      const taken = Array.from({ length: request.weight }, (_, i) => index + i).find((i) => state.slots.has(i));
+      if (taken === undefined) break;
+      index = taken + 1;
+    }
+    for (let i = 0; i < request.weight; i++) state.slots.set(index + i, (index + i) * unit);
+    const dueAt = Math.ceil(index * unit);
+    state.tickets.push({ callerKey: request.callerKey, dueAt });
+    state.last.set(request.callerKey, index + request.weight - 1);
+    const oldest = Math.floor((now - TICKET_GRACE_MS) / unit);
+    for (const [caller, i] of state.last) if (i < oldest) state.last.delete(caller);
+    return { admitted: false, retryAfterMs: Math.max(0, dueAt - now), pausedForMs };
   }
 
   async pause(budgetKey: string, ms: number, reason: string): Promise<PauseState & { changed: boolean }> {

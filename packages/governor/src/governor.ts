@@ -354,7 +354,8 @@ class Lane {
         callerKey,
         ticketId: randomUUID(),
         localWaitMs: mode === 'admit' ? this.estimateWaitMs(callerKey) : 0,
-        slotMs: this.plan.slotMs * units,
+        slotMs: this.plan.slotMs,
+        weight: units,
         maxWaitMs: this.maxWaitMs,
         mode,
       });

@@ -25,8 +25,8 @@ export function budgetKeys(budgetKey: string) {
   return {
     tag,
     tickets: `${tag}:tickets`,
+    slots: `${tag}:slots`,
     last: `${tag}:last`,
-    horizon: `${tag}:horizon`,
     pause: `${tag}:pause`,
   };
 }
@@ -48,13 +48,14 @@ export class RedisBudgetStore implements BudgetStore {
     const keys = budgetKeys(budgetKey);
     const [admitted, value, pausedForMs] = await this.#redis.sbGovAdmit(
       keys.tickets,
+      keys.slots,
       keys.last,
-      keys.horizon,
       keys.pause,
       request.callerKey,
       request.ticketId,
       Math.ceil(request.localWaitMs),
       request.slotMs,
+      request.weight,
       request.maxWaitMs,
       request.mode,
       TICKET_GRACE_MS,

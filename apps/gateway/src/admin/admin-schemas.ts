@@ -137,7 +137,12 @@ export const problemSchema = z
   })
   .meta({ id: 'AdminProblem' });
 
-export const problemResponses = { '4xx': problemSchema, '5xx': problemSchema } as const;
+const problemResponse = {
+  description: 'Problem detail (RFC 9457) with a stable `code`',
+  content: { 'application/problem+json': { schema: problemSchema } },
+};
+
+export const problemResponses = { '4xx': problemResponse, '5xx': problemResponse } as const;
 
 export function toKeyView(record: KeyRecord, status: KeyStatus): z.infer<typeof keyViewSchema> {
   return {

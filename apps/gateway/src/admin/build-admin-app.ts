@@ -48,6 +48,10 @@ declare module 'fastify' {
 }
 
 export const ADMIN_PREFIX = '/admin/v1';
+
+interface OperationLike {
+  requestBody?: { required?: boolean };
+}
 const BODY_LIMIT = 16 * 1024;
 
 /**
@@ -68,6 +72,8 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT,
     exposeHeadRoutes: false,
   });
+  // JSON only: Fastify's default text/plain parser would turn a mislabelled body into a string.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('adminActor', null);
@@ -97,7 +103,13 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (document) => {
+      const openapi = jsonSchemaTransformObject(document) as { paths?: Record<string, Record<string, OperationLike>> };
+      // @fastify/swagger marks every request body required; rotate's is optional (no body = the defaults).
+      const rotate = openapi.paths?.[`${ADMIN_PREFIX}/keys/{id}/rotate`]?.['post'];
+      if (rotate?.requestBody !== undefined) rotate.requestBody.required = false;
+      return openapi as ReturnType<typeof jsonSchemaTransformObject>;
+    },
   });
 
   void app.register(

@@ -24,9 +24,14 @@ export interface GeneratedToken {
 }
 
 export function generateApiKeyToken(): GeneratedToken {
-  const body = TOKEN_PREFIX + randomBase62(SECRET_LENGTH);
-  const token = body + checksum(body);
+  const token = assembleApiKeyToken(randomBase62(SECRET_LENGTH));
   return { token, hash: hashApiKeyToken(token), prefix: displayPrefix(token) };
+}
+
+/** `sb_` + secret + checksum. Exposed for tests that need well-formed tokens with chosen secrets. */
+export function assembleApiKeyToken(secret: string): string {
+  const body = TOKEN_PREFIX + secret;
+  return body + checksum(body);
 }
 
 export type TokenShape = 'ok' | 'malformed' | 'checksum';

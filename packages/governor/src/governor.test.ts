@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { SwitchboardError } from '@switchboard/errors';
+import { createRedis } from '@switchboard/redis';
+import { SHARED_REDIS_URL, uniquePrefix } from '@switchboard/testing';
+import { createGovernor, type Governor, type GovernorEvent, type GovernorOptions } from './governor.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rateLimited(error: unknown): SwitchboardError {
+  assert.ok(error instanceof SwitchboardError, `expected a SwitchboardError, got ${String(error)}`);
+  assert.equal(error.code, 'RATE_LIMITED');
+  return error;
+}
+
+/** Largest number of starts inside any window of `windowMs` (sliding). */
+function maxInWindow(starts: number[], windowMs: number): number {
+  const sorted = [...starts].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while ((sorted[i] ?? 0) - (sorted[j] ?? 0) >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+describe('governor (in-memory)', () => {
+  const governors: Governor[] = [];
+  const make = (options: Partial<GovernorOptions> & Pick<GovernorOptions, 'budgets'>) => {
+    const g = createGovernor({ upstream: 'test', ...options });
+    governors.push(g);
+    return g;
+  };
+  after(() => Promise.all(governors.map((g) => g.close())));
+
+  it('runs calls inside the budget and returns their values', async () => {
+    const g = make({ budgets: { read: { limit: 10, intervalMs: 1000 } } });
+    assert.equal(await g.run('read', 'key_a', async () => 42), 42);
+    await assert.rejects(
+      g.run('read', 'key_a', async () => {
+        throw new Error('upstream broke');
+      }),
+      /upstream broke/,
+    );
+    await assert.rejects(g.run('nope', 'key_a', async () => 1), /unknown budget "nope"/);
+  });
+
+  it("serves callers round robin: one key's burst does not starve the others", async () => {
+    const g = make({ budgets: { post: { limit: 12, intervalMs: 1000 } }, maxWaitMs: 10_000 });
+    const order: string[] = [];
+    const call = (caller: string, n: number) =>
+      g.run('post', caller, async () => {
+        order.push(`${caller}${n}`);
+      });
+    const burst = Array.from({ length: 8 }, (_, i) => call('a', i + 1));
+    await sleep(5);
+    const others = [call('b', 1), call('b', 2), call('c', 1)];
+    await Promise.all([...burst, ...others]);
+    const position = (id: string) => order.indexOf(id);
+    assert.ok(position('b2') < position('a5'), `b is served between a's calls: ${order.join(' ')}`);
+    assert.ok(position('c1') < position('a4'), `c is not stuck behind a's burst: ${order.join(' ')}`);
+  });
+
+  it('never starts more than the limit in any window, wherever it starts', async () => {
+    const g = make({ budgets: { post: { limit: 6, intervalMs: 1000 } }, maxWaitMs: 10_000 });
+    const starts: number[] = [];
+    await Promise.all(
+      Array.from({ length: 14 }, (_, i) =>
+        g.run('post', `key_${i % 3}`, async () => {
+          starts.push(Date.now());
+        }),
+      ),
+    );
+    assert.equal(starts.length, 14);
+    assert.ok(maxInWindow(starts, 1000) <= 6, `max in a 1 s window: ${maxInWindow(starts, 1000)}`);
+  });
+
+  it('bounds the wait: a call that cannot start in time is refused with a retry time and a reason', async () => {
+    const events: GovernorEvent[] = [];
+    const g = make({
+      budgets: { post: { limit: 1, intervalMs: 2000 } },
+      maxWaitMs: 300,
+      onEvent: (e) => events.push(e),
+    });
+    await g.run('post', 'key_a', async () => 'first');
+    const started = Date.now();
+    const second = await g.run('post', 'key_b', async () => 'second').catch((e: unknown) => e);
+    const waited = Date.now() - started;
+    const error = rateLimited(second);
+    assert.ok(waited < 1000, `refused within the bound (waited ${waited} ms)`);
+    assert.ok((error.retryAfterS ?? 0) >= 1);
+    assert.match(error.message, /retry in \d+ s/);
+    assert.match(error.message, /Nothing was sent upstream/);
+    assert.equal(error.details?.['budget'], 'post');
+    assert.ok(events.some((e) => e.type === 'refused' && e.callerKey === 'key_b'));
+    assert.equal(g.snapshot()['post']?.refusals, 1);
+  });
+
+  it('honours a pause before the next call, and refuses when the pause outlasts the wait', async () => {
+    const g = make({ budgets: { post: { limit: 100, intervalMs: 1000 } }, maxWaitMs: 1500 });
+    await g.pause('post', 600, 'Rate limit exceeded, retry in 1 seconds');
+    const snapshot = g.snapshot()['post'];
+    assert.ok(snapshot?.pausedUntil !== null && snapshot?.upstream429s === 1);
+    const started = Date.now();
+    await g.run('post', 'key_a', async () => {});
+    assert.ok(Date.now() - started >= 550, 'the call waited for the pause to end');
+
+    await g.pause('post', 5000, 'upstream 429');
+    const error = rateLimited(await g.run('post', 'key_a', async () => {}).catch((e: unknown) => e));
+    assert.ok((error.retryAfterS ?? 0) >= 5);
+    assert.match(error.message, /429/);
+    assert.equal(error.details?.['reason'], 'paused');
+  });
+
+  it('lets a caller cancel a queued call', async () => {
+    const g = make({ budgets: { post: { limit: 1, intervalMs: 2000 } }, maxWaitMs: 5000 });
+    await g.run('post', 'key_a', async () => {});
+    const controller = new AbortController();
+    let ran = false;
+    const pending = g.run(
+      'post',
+      'key_a',
+      async () => {
+        ran = true;
+      },
+      { signal: controller.signal },
+    );
+    await sleep(50);
+    controller.abort(new Error('client went away'));
+    await assert.rejects(pending, /client went away/);
+    await sleep(2100);
+    assert.equal(ran, false);
+  });
+});
+
+describe('governor (Redis, two replicas)', () => {
+  const redisA = createRedis(SHARED_REDIS_URL, 'test:governor-a');
+  const redisB = createRedis(SHARED_REDIS_URL, 'test:governor-b');
+  const governors: Governor[] = [];
+  after(async () => {
+    await Promise.all(governors.map((g) => g.close()));
+    await Promise.all([redisA.quit(), redisB.quit()]);
+  });
+  const pair = (budgets: GovernorOptions['budgets'], maxWaitMs: number) => {
+    const upstream = uniquePrefix('gov');
+    const a = createGovernor({ upstream, budgets, redis: redisA, maxWaitMs });
+    const b = createGovernor({ upstream, budgets, redis: redisB, maxWaitMs });
+    governors.push(a, b);
+    return [a, b] as const;
+  };
+
+  it('shares one budget between replicas', async () => {
+    const [a, b] = pair({ post: { limit: 6, intervalMs: 1000 } }, 10_000);
+    const starts: number[] = [];
+    const call = (g: Governor, caller: string) =>
+      g.run('post', caller, async () => {
+        starts.push(Date.now());
+      });
+    const begun = Date.now();
+    await Promise.all(Array.from({ length: 16 }, (_, i) => call(i % 2 === 0 ? a : b, `key_${i % 4}`)));
+    assert.equal(starts.length, 16);
+    assert.ok(maxInWindow(starts, 1000) <= 6, `max in a 1 s window across replicas: ${maxInWindow(starts, 1000)}`);
+    assert.ok(Date.now() - begun >= 1500, 'two replicas did not each get a budget of their own');
+  });
+
+  it('propagates a pause to the other replica at once', async () => {
+    const [a, b] = pair({ post: { limit: 100, intervalMs: 1000 } }, 1000);
+    await b.run('post', 'key_b', async () => {});
+    await a.pause('post', 3000, 'Rate limit exceeded, retry in 3 seconds');
+    await sleep(50);
+    assert.notEqual(b.snapshot()['post']?.pausedUntil, null, 'the other replica heard of the pause');
+    const error = rateLimited(await b.run('post', 'key_b', async () => {}).catch((e: unknown) => e));
+    assert.ok((error.retryAfterS ?? 0) >= 2, `retry after the pause: ${error.retryAfterS}`);
+    assert.equal(a.snapshot()['post']?.upstream429s, 1);
+    assert.equal(b.snapshot()['post']?.upstream429s, 0);
+  });
+
+  it('holds a call already queued on another replica until the pause ends', async () => {
+    const [a, b] = pair({ post: { limit: 2, intervalMs: 1000 } }, 5000);
+    await b.run('post', 'key_b', async () => {});
+    let startedAt = 0;
+    const queued = b.run('post', 'key_b', async () => {
+      startedAt = Date.now();
+    });
+    await sleep(20);
+    const pausedAt = Date.now();
+    await a.pause('post', 2500, 'upstream 429');
+    await queued;
+    assert.ok(startedAt - pausedAt >= 2400, `started ${startedAt - pausedAt} ms after the pause`);
+  });
+
+  it('gives deferred callers a time to come back, and serves them when they do', async () => {
+    const [a, b] = pair({ post: { limit: 4, intervalMs: 1000 } }, 500);
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 === 0 ? a : b).run('post', `key_${i}`, async () => 'ok').catch((e: unknown) => rateLimited(e)),
+      ),
+    );
+    const refused = outcomes.filter((o): o is SwitchboardError => o instanceof SwitchboardError);
+    assert.ok(refused.length > 0, 'a burst beyond the wait bound is refused');
+    const retries = await Promise.all(
+      outcomes.map(async (o, i) => {
+        if (!(o instanceof SwitchboardError)) return 'ok';
+        await sleep((o.retryAfterS ?? 0) * 1000);
+        return (i % 2 === 0 ? b : a).run('post', `key_${i}`, async () => 'ok');
+      }),
+    );
+    assert.deepEqual(retries, Array(10).fill('ok'), 'every caller that came back when told was served');
+  });
+});
