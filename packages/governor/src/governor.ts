@@ -345,7 +345,12 @@ class Lane {
         }),
       );
     }
-    await this.#limiter.disconnect(false).catch(() => {});
+    try {
+      // With a shared connection bottleneck returns nothing here; with its own, a promise.
+      await this.#limiter.disconnect(false);
+    } catch {
+      // Closing is best effort: the process is on its way out.
+    }
   }
 
   async #admit(callerKey: string, units: number, mode: 'admit' | 'defer') {

@@ -36,6 +36,7 @@ local wait = 0
 local refused = 0
 local current = {}
 local next_tat = {}
+local clamped = {}
 for i = 1, n do
   local base = 6 + (i - 1) * 3
   local interval = tonumber(ARGV[base])
@@ -43,6 +44,13 @@ for i = 1, n do
   local burst = tonumber(ARGV[base + 2])
   local tat = tonumber(redis.call('GET', KEYS[i]) or 0)
   if tat < now then tat = now end
+  -- A TAT later than a full burst ahead was left by an earlier, stricter policy of this layer: the policy in
+  -- force never produces one, so a loosened limit applies at once (as if its burst were just spent). The
+  -- clamped TAT is stored even when refused, so it then ages like any other.
+  if tat > now + burst * interval then
+    tat = now + burst * interval
+    clamped[i] = true
+  end
   local new_tat = tat + cost * interval
   local allow_at = new_tat - burst * interval
   if allow_at > now then
@@ -57,9 +65,16 @@ for i = 1, n do
 end
 
 local tats = current
+local slack = tonumber(ARGV[5])
+if not allowed then
+  for i = 1, n do
+    if clamped[i] then
+      redis.call('SET', KEYS[i], string.format('%.0f', current[i]), 'PX', math.ceil((current[i] - now) / 1000) + slack)
+    end
+  end
+end
 if allowed then
   tats = next_tat
-  local slack = tonumber(ARGV[5])
   for i = 1, n do
     -- %.0f: Lua's default number formatting keeps only 14 digits, too few for microseconds since 1970.
     local ttl_ms = math.ceil((next_tat[i] - now) / 1000) + slack

@@ -16,7 +16,8 @@ export function evaluateLayers(
   const current: number[] = [];
   const next: number[] = [];
   layers.forEach((layer, i) => {
-    const tat = Math.max(storedTats[i] ?? 0, nowUs);
+    // A TAT beyond a full burst ahead was left by an earlier, stricter policy: clamp it (see consume.lua).
+    const tat = Math.min(Math.max(storedTats[i] ?? 0, nowUs), nowUs + layer.burst * layer.intervalUs);
     const newTat = tat + layer.cost * layer.intervalUs;
     const allowAt = newTat - layer.burst * layer.intervalUs;
     if (allowAt > nowUs) {

@@ -50,9 +50,9 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
         plan.layers,
         keys.map((key) => tats.get(key)),
       );
-      if (outcome.allowed) {
-        for (const [i, key] of keys.entries()) tats.set(key, outcome.tats[i]!);
-      }
+      // Refused: the TATs are the stored ones (or clamped after a policy change; see gcra.ts), so storing
+      // them is harmless and keeps a clamp in place, as consume.lua does.
+      for (const [i, key] of keys.entries()) tats.set(key, outcome.tats[i]!);
       const hour = hourBucket(nowMs);
       if (plan.tag !== undefined) count(plan.subject, hour, usageField(plan.tag, outcome.allowed));
       // Sweeping once per (size) calls keeps the cost per call constant however many keys there are.

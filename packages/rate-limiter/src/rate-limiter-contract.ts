@@ -71,6 +71,20 @@ export function rateLimiterContract(name: string, factory: LimiterFactory): void
       assert.equal((await limiter.consume(request)).allowed, false);
     });
 
+    it('applies a loosened policy at once: the old, stricter state is clamped to the new burst', async () => {
+      const { limiter, advance } = await setup();
+      const strict = { subject: 'key_a', layers: [layer('key', 1, 3600)] };
+      assert.equal((await limiter.consume(strict)).allowed, true);
+      assert.equal((await limiter.consume(strict)).allowed, false);
+      const loose = { subject: 'key_a', layers: [layer('key', 60, 60)] };
+      const first = await limiter.consume(loose);
+      assert.equal(first.allowed, false, 'the new burst counts as just spent');
+      assert.equal(first.retryAfterS, 1);
+      advance(1000);
+      assert.equal((await limiter.consume(loose)).allowed, true, 'one unit of the new rate is back after its interval');
+      assert.equal((await limiter.consume(loose)).allowed, false);
+    });
+
     it('lets a burst above the limit through at once, then only the steady rate', async () => {
       const { limiter, advance } = await setup();
       const request = { subject: 'key_a', layers: [layer('key', 1, 10, { burst: 5 })] };

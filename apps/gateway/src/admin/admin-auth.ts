@@ -17,7 +17,8 @@ declare module 'fastify' {
 
 /** The actor of a request inside the guarded admin scope. */
 export function actorOf(request: FastifyRequest): Actor {
-  if (request.adminActor === null) throw new SwitchboardError('INTERNAL', 'Admin route registered outside the auth scope.');
+  if (request.adminActor === null)
+    throw new SwitchboardError('INTERNAL', 'Admin route registered outside the auth scope.');
   return request.adminActor;
 }
 
@@ -76,7 +77,11 @@ export function adminAuthHook(deps: {
       return;
     }
     if (!token.startsWith(TOKEN_PREFIX)) {
-      throw refuse(request, new SwitchboardError('UNAUTHENTICATED', 'The admin token is not valid.'), 'bad_admin_token');
+      throw refuse(
+        request,
+        new SwitchboardError('UNAUTHENTICATED', 'The admin token is not valid.'),
+        'bad_admin_token',
+      );
     }
     const key = await deps.authenticator.authenticate(token, request.ip);
     if (!key.scopes.includes(ADMIN_SCOPE)) {

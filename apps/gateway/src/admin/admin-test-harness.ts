@@ -24,7 +24,11 @@ export interface AdminHarness {
   /** Every log line the app wrote. */
   logs: string[];
   usageCalls: { keyId: string; hours: number }[];
-  call(method: InjectOptions['method'], url: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  call(
+    method: InjectOptions['method'],
+    url: string,
+    options?: { body?: unknown; token?: string | null; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
   /** Creates a key through the API and returns the response body (with `token`). */
   createKey(body?: Record<string, unknown>): Promise<{ id: string; token: string; [field: string]: unknown }>;
   close(): Promise<void>;
@@ -36,7 +40,9 @@ export async function adminHarness(options: { redis?: RedisTestFixture; clock?: 
   const clock = options.clock ?? systemClock;
   const fixture = options.redis;
   const store = createKeyStore({ redis: fixture?.redis, prefix: fixture?.prefix, clock });
-  const events: KeyEvents = createKeyEvents(fixture === undefined ? {} : { redis: fixture.url, prefix: fixture.prefix });
+  const events: KeyEvents = createKeyEvents(
+    fixture === undefined ? {} : { redis: fixture.url, prefix: fixture.prefix },
+  );
   const audit = createAuditLog({ redis: fixture?.redis, prefix: fixture?.prefix, clock });
   const keys = new KeyService({ store, events, audit, clock });
   const authenticator = new KeyAuthenticator({ store, events, audit, clock });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { adminHarness, type AdminHarness, assertProblem } from './admin-test-harness.ts';
+import { type AdminHarness, adminHarness, assertProblem } from './admin-test-harness.ts';
 
 describe('admin API: bad requests get problems and change nothing', () => {
   let h: AdminHarness;
@@ -33,7 +33,12 @@ describe('admin API: bad requests get problems and change nothing', () => {
     ['__proto__ key (prototype poisoning)', '{"name":"x","scopes":[],"__proto__":{"admin":true}}', 400, 'PARSE_ERROR'],
     ['constructor.prototype key', '{"name":"x","scopes":[],"constructor":{"prototype":{"a":1}}}', 400, 'PARSE_ERROR'],
     ['unknown top-level field', { name: 'x', scopes: [], scope: ['*'] }, 400, 'VALIDATION_FAILED'],
-    ['unknown field inside limits', { name: 'x', scopes: [], limits: { key: { limit: 1, window_s: 1, burts: 2 } } }, 400, 'VALIDATION_FAILED'],
+    [
+      'unknown field inside limits',
+      { name: 'x', scopes: [], limits: { key: { limit: 1, window_s: 1, burts: 2 } } },
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['missing scopes', { name: 'x' }, 400, 'VALIDATION_FAILED'],
     ['RTL override in the name', { name: 'invoice\u202Etxt.exe', scopes: [] }, 400, 'VALIDATION_FAILED'],
     ['NUL in the name', { name: 'ali\u0000ce', scopes: [] }, 400, 'VALIDATION_FAILED'],
@@ -46,15 +51,30 @@ describe('admin API: bad requests get problems and change nothing', () => {
     ['fullwidth asterisk scope', { name: 'x', scopes: ['\uFF0A'] }, 400, 'VALIDATION_FAILED'],
     ['scope with a space', { name: 'x', scopes: ['gmail *'] }, 400, 'VALIDATION_FAILED'],
     ['repeated scope', { name: 'x', scopes: ['a', 'a'] }, 400, 'VALIDATION_FAILED'],
-    ['negative limit', { name: 'x', scopes: [], limits: { key: { limit: -1, window_s: 60 } } }, 400, 'VALIDATION_FAILED'],
-    ['fractional window', { name: 'x', scopes: [], limits: { key: { limit: 1, window_s: 0.5 } } }, 400, 'VALIDATION_FAILED'],
+    [
+      'negative limit',
+      { name: 'x', scopes: [], limits: { key: { limit: -1, window_s: 60 } } },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'fractional window',
+      { name: 'x', scopes: [], limits: { key: { limit: 1, window_s: 0.5 } } },
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['expiry in the past', { name: 'x', scopes: [], expires_at: '2001-01-01T00:00:00Z' }, 400, 'VALIDATION_FAILED'],
     ['expiry not ISO 8601', { name: 'x', scopes: [], expires_at: 'tomorrow' }, 400, 'VALIDATION_FAILED'],
     ['array body', [{ name: 'x', scopes: [] }], 400, 'VALIDATION_FAILED'],
   ];
   for (const [label, body, status, code] of createCases) {
     test(`POST /keys with ${label} → ${status} ${code}`, async () => {
-      const problem = await rejected(label, { method: 'POST', url: '/admin/v1/keys', body, headers: json }, status, code);
+      const problem = await rejected(
+        label,
+        { method: 'POST', url: '/admin/v1/keys', body, headers: json },
+        status,
+        code,
+      );
       assert.equal(problem['instance'], '/admin/v1/keys');
     });
   }
@@ -104,7 +124,12 @@ describe('admin API: bad requests get problems and change nothing', () => {
   }
 
   test('unknown and malformed key ids', async () => {
-    await rejected('unknown id', { method: 'PATCH', url: '/admin/v1/keys/key_0000000000', body: { name: 'x' } }, 404, 'NOT_FOUND');
+    await rejected(
+      'unknown id',
+      { method: 'PATCH', url: '/admin/v1/keys/key_0000000000', body: { name: 'x' } },
+      404,
+      'NOT_FOUND',
+    );
     await rejected('unknown id', { method: 'GET', url: '/admin/v1/keys/key_0000000000' }, 404, 'NOT_FOUND');
     await rejected('unknown id', { method: 'POST', url: '/admin/v1/keys/key_0000000000/rotate' }, 404, 'NOT_FOUND');
     await rejected('unknown id', { method: 'POST', url: '/admin/v1/keys/key_0000000000/revoke' }, 404, 'NOT_FOUND');
@@ -114,20 +139,48 @@ describe('admin API: bad requests get problems and change nothing', () => {
   });
 
   test('rotate: out-of-range grace periods are 400; rotating a revoked key is 409', async () => {
-    await rejected('negative grace', { method: 'POST', url: `/admin/v1/keys/${key.id}/rotate`, body: { grace_period_s: -1 } }, 400, 'VALIDATION_FAILED');
-    await rejected('huge grace', { method: 'POST', url: `/admin/v1/keys/${key.id}/rotate`, body: { grace_period_s: 1e9 } }, 400, 'VALIDATION_FAILED');
-    await rejected('string grace', { method: 'POST', url: `/admin/v1/keys/${key.id}/rotate`, body: { grace_period_s: '60' } }, 400, 'VALIDATION_FAILED');
+    await rejected(
+      'negative grace',
+      { method: 'POST', url: `/admin/v1/keys/${key.id}/rotate`, body: { grace_period_s: -1 } },
+      400,
+      'VALIDATION_FAILED',
+    );
+    await rejected(
+      'huge grace',
+      { method: 'POST', url: `/admin/v1/keys/${key.id}/rotate`, body: { grace_period_s: 1e9 } },
+      400,
+      'VALIDATION_FAILED',
+    );
+    await rejected(
+      'string grace',
+      { method: 'POST', url: `/admin/v1/keys/${key.id}/rotate`, body: { grace_period_s: '60' } },
+      400,
+      'VALIDATION_FAILED',
+    );
     const doomed = await h.createKey({ name: 'doomed' });
     await h.call('POST', `/admin/v1/keys/${doomed.id}/revoke`);
     await rejected('revoked', { method: 'POST', url: `/admin/v1/keys/${doomed.id}/rotate` }, 409, 'CONFLICT');
   });
 
   test('bad query strings are 400', async () => {
-    for (const query of ['limit=0', 'limit=abc', 'limit=1000', 'status=deleted', 'cursor=%27%3B--', 'sort=name', 'limit=1&limit=2']) {
+    for (const query of [
+      'limit=0',
+      'limit=abc',
+      'limit=1000',
+      'status=deleted',
+      'cursor=%27%3B--',
+      'sort=name',
+      'limit=1&limit=2',
+    ]) {
       await rejected(query, { method: 'GET', url: `/admin/v1/keys?${query}` }, 400, 'VALIDATION_FAILED');
     }
     await rejected('audit cursor', { method: 'GET', url: '/admin/v1/audit?cursor=abc' }, 400, 'VALIDATION_FAILED');
-    await rejected('usage window', { method: 'GET', url: `/admin/v1/keys/${key.id}/usage?window=year` }, 400, 'VALIDATION_FAILED');
+    await rejected(
+      'usage window',
+      { method: 'GET', url: `/admin/v1/keys/${key.id}/usage?window=year` },
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   test('an unknown route is a 404 problem', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { adminHarness, type AdminHarness } from './admin-test-harness.ts';
+import { type AdminHarness, adminHarness } from './admin-test-harness.ts';
 import { buildAdminApp } from './build-admin-app.ts';
 
 describe('admin API: happy paths', () => {
@@ -33,7 +33,13 @@ describe('admin API: happy paths', () => {
     assert.equal(created.status, 'active');
     assert.equal(created.name, 'Alice’s laptop');
     assert.equal(created.expires_at, expires);
-    assert.deepEqual(created.limits.tools[0], { pattern: 'blotato_publish_*', limit: 10, window_s: 60, burst: 10, cost: 5 });
+    assert.deepEqual(created.limits.tools[0], {
+      pattern: 'blotato_publish_*',
+      limit: 10,
+      window_s: 60,
+      burst: 10,
+      cost: 5,
+    });
     assert.equal(created.last_used_at, null);
     assert.deepEqual(created.secrets, [{ prefix: created.prefix, created_at: created.created_at, expires_at: null }]);
     assert.equal(JSON.stringify(created).includes('hash'), false, 'hashes are not part of the API');
@@ -126,7 +132,11 @@ describe('admin API: happy paths', () => {
   test('GET /keys/{id}/usage asks the injected usage function for the last hour or day', async () => {
     const key = await h.createKey();
     const hour = await h.call('GET', `/admin/v1/keys/${key.id}/usage`);
-    assert.deepEqual(hour.json(), { key_id: key.id, window: 'hour', usage: { gmail_search_threads: { calls: 12, refused: 2 } } });
+    assert.deepEqual(hour.json(), {
+      key_id: key.id,
+      window: 'hour',
+      usage: { gmail_search_threads: { calls: 12, refused: 2 } },
+    });
     await h.call('GET', `/admin/v1/keys/${key.id}/usage?window=day`);
     assert.deepEqual(h.usageCalls.slice(-2), [
       { keyId: key.id, hours: 1 },
@@ -158,7 +168,10 @@ describe('admin API: happy paths', () => {
 
   test('an API key with the admin scope may use the admin API, and is the recorded actor', async () => {
     const admin = await h.createKey({ name: 'ops bot', scopes: ['admin'] });
-    const created = await h.call('POST', '/admin/v1/keys', { token: admin.token, body: { name: 'made by bot', scopes: [] } });
+    const created = await h.call('POST', '/admin/v1/keys', {
+      token: admin.token,
+      body: { name: 'made by bot', scopes: [] },
+    });
     assert.equal(created.statusCode, 201, created.body);
     const [entry] = (await h.call('GET', '/admin/v1/audit?limit=1')).json().items;
     assert.equal(entry.actor, admin.id);
@@ -207,7 +220,14 @@ describe('admin API: happy paths', () => {
 
   test('refuses to start with a short admin token', () => {
     assert.throws(
-      () => buildAdminApp({ keys: h.keys, authenticator: h.authenticator, audit: h.audit, adminToken: 'short', usage: async () => ({}) }),
+      () =>
+        buildAdminApp({
+          keys: h.keys,
+          authenticator: h.authenticator,
+          audit: h.audit,
+          adminToken: 'short',
+          usage: async () => ({}),
+        }),
       /at least 16/,
     );
   });

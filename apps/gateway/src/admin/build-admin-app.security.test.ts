@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type RedisTestFixture, redisTestFixture } from '../keys/test-fixtures.ts';
-import { adminHarness, type AdminHarness } from './admin-test-harness.ts';
+import { type AdminHarness, adminHarness } from './admin-test-harness.ts';
 import { assertRequiresAdminAuth } from './requires-admin-auth.ts';
 
 const validBodies: Record<string, unknown> = {
@@ -72,7 +72,9 @@ describe('admin API on Redis: the plaintext token is never stored or logged', ()
     assert.equal((await h.call('GET', '/admin/v1/keys', { token: admin.token })).statusCode, 200);
     await h.authenticator.authenticate(user.token, '10.0.0.1');
     await assert.rejects(h.authenticator.authenticate(`${user.token.slice(0, -1)}x`, '10.0.0.1'));
-    const rotated = (await h.call('POST', `/admin/v1/keys/${user.id}/rotate`, { token: admin.token, body: { grace_period_s: 60 } })).json();
+    const rotated = (
+      await h.call('POST', `/admin/v1/keys/${user.id}/rotate`, { token: admin.token, body: { grace_period_s: 60 } })
+    ).json();
     tokens.push(rotated.token);
     await h.authenticator.authenticate(rotated.token, '10.0.0.2');
     await h.call('PATCH', `/admin/v1/keys/${user.id}`, { token: admin.token, body: { name: 'renamed' } });

@@ -64,7 +64,12 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
     logger: {
       level: deps.logLevel ?? 'info',
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-api-key"]',
+          'res.headers["set-cookie"]',
+        ],
         censor: '[redacted]',
       },
       ...(deps.logStream === undefined ? {} : { stream: deps.logStream }),

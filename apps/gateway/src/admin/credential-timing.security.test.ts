@@ -23,7 +23,17 @@ const TOLERANCE = 0.35;
 
 type Check = (candidate: string) => unknown;
 
-async function relativeGap(check: Check, near: string[], far: string[]): Promise<{ gap: number; nearNs: number; farNs: number }> {
+async function relativeGap(
+  check: Check,
+  nearInput: string[],
+  farInput: string[],
+): Promise<{ gap: number; nearNs: number; farNs: number }> {
+  // Flat strings, as a header value is: strings built by concatenation are V8 ropes of different depths,
+  // and flattening them inside the check would show up as a (secret-independent) difference.
+  const near = nearInput.map(flat);
+  const far = farInput.map(flat);
+  const needed = (SAMPLES + 50) * BATCH;
+  assert.ok(near.length >= needed && far.length >= needed, 'every sample needs its own candidates');
   const times = { near: [] as number[], far: [] as number[] };
   const run = async (candidates: string[], offset: number) => {
     const started = process.hrtime.bigint();
@@ -37,9 +47,9 @@ async function relativeGap(check: Check, near: string[], far: string[]): Promise
     return Number(process.hrtime.bigint() - started);
   };
   // Warm up both paths (JIT) before measuring.
-  for (let i = 0; i < 50; i++) {
-    await run(near, 0);
-    await run(far, 0);
+  for (let w = 0; w < 50; w++) {
+    await run(near, (SAMPLES + w) * BATCH);
+    await run(far, (SAMPLES + w) * BATCH);
   }
   for (let s = 0; s < SAMPLES; s++) {
     const offset = s * BATCH;
@@ -56,6 +66,10 @@ async function relativeGap(check: Check, near: string[], far: string[]): Promise
   return { gap: Math.abs(nearNs - farNs) / Math.min(nearNs, farNs), nearNs, farNs };
 }
 
+function flat(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
 function trimmedMean(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const cut = Math.floor(sorted.length * 0.1);
@@ -63,30 +77,25 @@ function trimmedMean(values: number[]): number {
   return kept.reduce((sum, v) => sum + v, 0) / kept.length;
 }
 
-/** Distinct well-formed tokens sharing all but the last two secret characters with `token`. */
-function nearMissTokens(token: string, count: number): string[] {
-  const secret = token.slice(3, 36);
+/** `count` distinct strings equal to `secret` except in its last three characters. */
+function nearMisses(secret: string, count: number): string[] {
   const out: string[] = [];
+  const stem = secret.slice(0, -3);
   for (const a of BASE62_ALPHABET) {
     for (const b of BASE62_ALPHABET) {
-      const candidate = secret.slice(0, -2) + a + b;
-      if (candidate !== secret) out.push(assembleApiKeyToken(candidate));
-      if (out.length === count) return out;
+      for (const c of BASE62_ALPHABET) {
+        const candidate = stem + a + b + c;
+        if (candidate !== secret) out.push(candidate);
+        if (out.length === count) return out;
+      }
     }
   }
-  return out;
+  throw new Error(`only ${out.length} near misses of a ${secret.length}-character secret`);
 }
 
-function nearMissStrings(secret: string, count: number): string[] {
-  const out: string[] = [];
-  for (const a of BASE62_ALPHABET) {
-    for (const b of BASE62_ALPHABET) {
-      const candidate = secret.slice(0, -2) + a + b;
-      if (candidate !== secret) out.push(candidate);
-      if (out.length === count) return out;
-    }
-  }
-  return out;
+/** Well-formed tokens (valid checksum) whose secret differs from `token`'s only in its last three characters. */
+function nearMissTokens(token: string, count: number): string[] {
+  return nearMisses(token.slice(3, 36), count).map(assembleApiKeyToken);
 }
 
 /** An early-exit comparison with a per-character cost: what the harness must catch. */
@@ -100,12 +109,12 @@ function leakyEquals(secret: string): Check {
   };
 }
 
-const COUNT = SAMPLES * BATCH;
+const COUNT = (SAMPLES + 50) * BATCH;
 
 describe('credential checks take the same time for near and far misses', () => {
   test('the harness detects an early-exit comparison (it can fail)', async () => {
     const secret = randomBase62(33);
-    const near = nearMissStrings(secret, COUNT);
+    const near = nearMisses(secret, COUNT);
     const far = Array.from({ length: COUNT }, () => randomBase62(33));
     const { gap, nearNs, farNs } = await relativeGap(leakyEquals(secret), near, far);
     assert.ok(gap > TOLERANCE * 3, `leaky check not detected: near ${nearNs} ns, far ${farNs} ns`);
@@ -118,8 +127,8 @@ describe('credential checks take the same time for near and far misses', () => {
     const service = new KeyService({ store, events, audit });
     const auth = new KeyAuthenticator({ store, events, audit, maxCacheEntries: 100 });
     const { token } = await service.create({ name: 'target', scopes: [] }, { id: 'admin-token' });
-    const near = nearMissTokens(token, COUNT + 50 * BATCH);
-    const far = Array.from({ length: COUNT + 50 * BATCH }, () => generateApiKeyToken().token);
+    const near = nearMissTokens(token, COUNT);
+    const far = Array.from({ length: COUNT }, () => generateApiKeyToken().token);
     const { gap, nearNs, farNs } = await relativeGap((c) => auth.authenticate(c, '10.0.0.1'), near, far);
     await auth.close();
     assert.ok(gap < TOLERANCE, `near ${Math.round(nearNs)} ns vs far ${Math.round(farNs)} ns (gap ${gap.toFixed(2)})`);
@@ -128,7 +137,7 @@ describe('credential checks take the same time for near and far misses', () => {
   test('admin token: refusing a near miss takes as long as refusing a far miss', async () => {
     const adminToken = randomBase62(40);
     const verify = adminTokenVerifier(adminToken);
-    const near = nearMissStrings(adminToken, COUNT);
+    const near = nearMisses(adminToken, COUNT);
     const far = Array.from({ length: COUNT }, () => randomBase62(40));
     const { gap, nearNs, farNs } = await relativeGap(verify, near, far);
     assert.ok(gap < TOLERANCE, `near ${Math.round(nearNs)} ns vs far ${Math.round(farNs)} ns (gap ${gap.toFixed(2)})`);

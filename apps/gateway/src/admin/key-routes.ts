@@ -75,7 +75,12 @@ export const keyRoutes: FastifyPluginAsyncZod<KeyRoutesOptions> = async (app, { 
   app.get(
     '/keys/:id',
     {
-      schema: { tags, summary: 'Read a key', params: keyIdParamsSchema, response: { 200: keyViewSchema, ...problemResponses } },
+      schema: {
+        tags,
+        summary: 'Read a key',
+        params: keyIdParamsSchema,
+        response: { 200: keyViewSchema, ...problemResponses },
+      },
     },
     async (request) => view(await keys.get(request.params.id)),
   );

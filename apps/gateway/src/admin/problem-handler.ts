@@ -14,7 +14,11 @@ export function registerProblemHandlers(app: FastifyInstance, options: { bodyLim
     return sendProblem(request, reply, failure);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new SwitchboardError('NOT_FOUND', `There is no ${request.method} ${pathOf(request)} in the admin API.`)),
+    sendProblem(
+      request,
+      reply,
+      new SwitchboardError('NOT_FOUND', `There is no ${request.method} ${pathOf(request)} in the admin API.`),
+    ),
   );
 }
 
@@ -42,9 +46,15 @@ function toSwitchboardError(error: FastifyError, bodyLimit: number): Switchboard
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new SwitchboardError('PAYLOAD_TOO_LARGE', `The request body is larger than ${bodyLimit} bytes.`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new SwitchboardError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as JSON (Content-Type: application/json).');
+      return new SwitchboardError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Send the request body as JSON (Content-Type: application/json).',
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new SwitchboardError('PARSE_ERROR', 'The body is empty although Content-Type says JSON; send {} or no Content-Type.');
+      return new SwitchboardError(
+        'PARSE_ERROR',
+        'The body is empty although Content-Type says JSON; send {} or no Content-Type.',
+      );
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new SwitchboardError(
         'PARSE_ERROR',

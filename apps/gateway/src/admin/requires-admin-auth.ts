@@ -20,13 +20,43 @@ export async function assertRequiresAdminAuth(
   const attempts: { label: string; headers: Record<string, string>; status: number; code: string }[] = [
     { label: 'no Authorization header', headers: {}, status: 401, code: 'UNAUTHENTICATED' },
     { label: 'empty Authorization header', headers: { authorization: '' }, status: 401, code: 'UNAUTHENTICATED' },
-    { label: 'Basic scheme', headers: { authorization: `Basic ${btoa(`admin:${harness.adminToken}`)}` }, status: 401, code: 'UNAUTHENTICATED' },
+    {
+      label: 'Basic scheme',
+      headers: { authorization: `Basic ${btoa(`admin:${harness.adminToken}`)}` },
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    },
     { label: 'Bearer without token', headers: { authorization: 'Bearer ' }, status: 401, code: 'UNAUTHENTICATED' },
-    { label: 'wrong admin token', headers: { authorization: `Bearer ${harness.adminToken}x` }, status: 401, code: 'UNAUTHENTICATED' },
-    { label: 'admin token prefix', headers: { authorization: `Bearer ${harness.adminToken.slice(0, -1)}` }, status: 401, code: 'UNAUTHENTICATED' },
-    { label: 'unknown API key', headers: { authorization: `Bearer ${generateApiKeyToken().token}` }, status: 401, code: 'UNAUTHENTICATED' },
-    { label: 'revoked admin key', headers: { authorization: `Bearer ${revoked.token}` }, status: 401, code: 'UNAUTHENTICATED' },
-    { label: 'key without the admin scope', headers: { authorization: `Bearer ${nonAdmin.token}` }, status: 403, code: 'FORBIDDEN' },
+    {
+      label: 'wrong admin token',
+      headers: { authorization: `Bearer ${harness.adminToken}x` },
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    },
+    {
+      label: 'admin token prefix',
+      headers: { authorization: `Bearer ${harness.adminToken.slice(0, -1)}` },
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    },
+    {
+      label: 'unknown API key',
+      headers: { authorization: `Bearer ${generateApiKeyToken().token}` },
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    },
+    {
+      label: 'revoked admin key',
+      headers: { authorization: `Bearer ${revoked.token}` },
+      status: 401,
+      code: 'UNAUTHENTICATED',
+    },
+    {
+      label: 'key without the admin scope',
+      headers: { authorization: `Bearer ${nonAdmin.token}` },
+      status: 403,
+      code: 'FORBIDDEN',
+    },
   ];
   for (const attempt of attempts) {
     const response = await harness.app.inject({
@@ -36,7 +66,11 @@ export async function assertRequiresAdminAuth(
       ...(route.body === undefined ? {} : { payload: route.body as object }),
     });
     const problem = assertProblem(response, attempt.status, attempt.code);
-    assert.equal(JSON.stringify(problem).includes(harness.adminToken), false, `${route.method} ${route.url}: ${attempt.label}`);
+    assert.equal(
+      JSON.stringify(problem).includes(harness.adminToken),
+      false,
+      `${route.method} ${route.url}: ${attempt.label}`,
+    );
   }
   assert.deepEqual(await snapshot(harness), before, `${route.method} ${route.url} changed data without credentials`);
 }

@@ -5,7 +5,10 @@ import { type RedisTestFixture, redisTestFixture } from '../keys/test-fixtures.t
 import type { AuditLog } from './audit-log.ts';
 import { createAuditLog } from './create-audit-log.ts';
 
-function auditLogContract(name: string, setup: (maxEntries: number) => Promise<{ log: AuditLog; close(): Promise<void> }>) {
+function auditLogContract(
+  name: string,
+  setup: (maxEntries: number) => Promise<{ log: AuditLog; close(): Promise<void> }>,
+) {
   describe(`AuditLog contract: ${name}`, () => {
     let log: AuditLog;
     let close: () => Promise<void>;
@@ -16,7 +19,13 @@ function auditLogContract(name: string, setup: (maxEntries: number) => Promise<{
 
     test('records entries and reads them newest first, page by page', async () => {
       for (let i = 0; i < 7; i++) {
-        await log.record({ actor: 'admin-token', action: 'key.create', target: `key_${i}`, ip: '127.0.0.1', outcome: 'success' });
+        await log.record({
+          actor: 'admin-token',
+          action: 'key.create',
+          target: `key_${i}`,
+          ip: '127.0.0.1',
+          outcome: 'success',
+        });
       }
       const targets: string[] = [];
       let cursor: string | undefined;
@@ -63,7 +72,12 @@ function auditLogContract(name: string, setup: (maxEntries: number) => Promise<{
 
     test('a token that slips into a field is redacted before it is stored', async () => {
       const token = `sb_${'A'.repeat(39)}`;
-      await log.record({ actor: 'admin-token', action: 'key.update', outcome: 'success', details: { name: `oops ${token}` } });
+      await log.record({
+        actor: 'admin-token',
+        action: 'key.update',
+        outcome: 'success',
+        details: { name: `oops ${token}` },
+      });
       const [entry] = (await log.list({ limit: 1 })).items;
       assert.equal(JSON.stringify(entry).includes(token), false);
       assert.equal(entry?.details?.['name'], 'oops sb_[redacted]');

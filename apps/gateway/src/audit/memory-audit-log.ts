@@ -14,7 +14,11 @@ export class MemoryAuditLog implements AuditLog {
 
   async record(event: AuditEvent): Promise<void> {
     const seq = this.#next++;
-    this.#entries[seq % this.#entries.length] = { ...sanitizeAuditEvent(event), id: String(seq), at: this.#clock.now() };
+    this.#entries[seq % this.#entries.length] = {
+      ...sanitizeAuditEvent(event),
+      id: String(seq),
+      at: this.#clock.now(),
+    };
   }
 
   async list(query: { cursor?: string | undefined; limit: number }): Promise<AuditPage> {

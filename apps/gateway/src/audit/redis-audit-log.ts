@@ -11,7 +11,9 @@ const storedEventSchema = z.object({
   ip: z.string().optional(),
   outcome: z.enum(['success', 'failure', 'denied']),
   reason: z.string().optional(),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])).optional(),
+  details: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]))
+    .optional(),
 });
 
 /**

@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import {
+  checkApiKeyTokenShape,
+  displayPrefix,
+  generateApiKeyToken,
+  hashApiKeyToken,
+  sameHash,
+} from './api-key-token.ts';
 import { BASE62_ALPHABET } from './base62.ts';
-import { checkApiKeyTokenShape, displayPrefix, generateApiKeyToken, hashApiKeyToken, sameHash } from './api-key-token.ts';
 
 describe('API key tokens', () => {
   test('look like sb_ + 39 base62 characters, carry a valid checksum and hash to SHA-256', () => {
@@ -39,7 +45,14 @@ describe('API key tokens', () => {
 
   test('truncated, padded or foreign strings are malformed', () => {
     const { token } = generateApiKeyToken();
-    for (const bad of ['', 'sb_', token.slice(0, -1), `${token}x`, token.replace('sb_', 'sk_'), `${token.slice(0, -1)}\u0430`]) {
+    for (const bad of [
+      '',
+      'sb_',
+      token.slice(0, -1),
+      `${token}x`,
+      token.replace('sb_', 'sk_'),
+      `${token.slice(0, -1)}\u0430`,
+    ]) {
       assert.equal(checkApiKeyTokenShape(bad), 'malformed', JSON.stringify(bad));
     }
   });

@@ -12,7 +12,8 @@ export function randomBase62(length: number): string {
 
 /** A non-negative integer as exactly `width` base62 digits (left-padded with `0`). */
 export function encodeBase62(value: number, width: number): string {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError('encodeBase62 expects a safe non-negative integer');
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError('encodeBase62 expects a safe non-negative integer');
   let out = '';
   let rest = value;
   do {

@@ -91,7 +91,14 @@ describe('two replicas on one Redis', () => {
     const { key, token: first } = await service.create({ name: 'bob', scopes: ['gmail_*'] }, admin);
     await warm(b, first);
     const { token: second } = await service.rotate(key.id, { gracePeriodS: 3600 }, admin);
-    await until(async () => (await b.auth.authenticate(second, '10.0.0.1').then(() => true, () => false)), 1000);
+    await until(
+      async () =>
+        await b.auth.authenticate(second, '10.0.0.1').then(
+          () => true,
+          () => false,
+        ),
+      1000,
+    );
     for (const auth of [a.auth, b.auth]) {
       assert.equal((await auth.authenticate(first, '10.0.0.1')).id, key.id);
       assert.equal((await auth.authenticate(second, '10.0.0.1')).id, key.id);
@@ -138,7 +145,10 @@ describe('two replicas on one Redis', () => {
     await until(() => !b.events.isLive(), 1000);
     await warm(b, token);
     await service.revoke(key.id, admin); // b does not hear this
-    const served = await b.auth.authenticate(token, '10.0.0.1').then(() => true, () => false);
+    const served = await b.auth.authenticate(token, '10.0.0.1').then(
+      () => true,
+      () => false,
+    );
     assert.equal(served, true, 'b still trusts its cache for a moment: it did not hear the revocation');
     const elapsed = await refusedWithin(b.auth, token, 1000);
     assert.ok(elapsed < 1000, `refused after ${Math.round(elapsed)} ms`);
@@ -174,6 +184,13 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
 /** Polls until the token is refused; returns how long that took. */
 async function refusedWithin(auth: KeyAuthenticator, token: string, timeoutMs: number): Promise<number> {
   const started = performance.now();
-  await until(() => auth.authenticate(token, '10.0.0.1').then(() => false, () => true), timeoutMs);
+  await until(
+    () =>
+      auth.authenticate(token, '10.0.0.1').then(
+        () => false,
+        () => true,
+      ),
+    timeoutMs,
+  );
   return performance.now() - started;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { createAuditLog } from '../audit/create-audit-log.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { createAuditLog } from '../audit/create-audit-log.ts';
 import { ManualClock } from '../clock.ts';
 import { generateApiKeyToken } from './api-key-token.ts';
 import { createKeyStore } from './create-key-store.ts';
@@ -77,13 +77,16 @@ describe('KeyAuthenticator (single process)', () => {
       [generateApiKeyToken().token, 'unknown', /not known/],
     ];
     for (const [candidate, reason, sentence] of cases) {
-      await assert.rejects(auth.authenticate(candidate, '10.0.0.1'), (error: Error & { code?: string; details?: unknown }) => {
-        assert.equal(error.code, 'UNAUTHENTICATED');
-        assert.deepEqual(error.details, { reason });
-        assert.match(error.message, sentence);
-        if (candidate !== '') assert.equal(error.message.includes(candidate), false);
-        return true;
-      });
+      await assert.rejects(
+        auth.authenticate(candidate, '10.0.0.1'),
+        (error: Error & { code?: string; details?: unknown }) => {
+          assert.equal(error.code, 'UNAUTHENTICATED');
+          assert.deepEqual(error.details, { reason });
+          assert.match(error.message, sentence);
+          if (candidate !== '') assert.equal(error.message.includes(candidate), false);
+          return true;
+        },
+      );
     }
     clock.advance(1000);
     await assert.rejects(auth.authenticate(token, '10.0.0.1'), { details: { reason: 'expired' } });
@@ -98,7 +101,11 @@ describe('KeyAuthenticator (single process)', () => {
   test('revocation, scope and limit changes apply on the next request', async () => {
     const { key, token } = await service.create({ name: 'a', scopes: ['gmail_*'] }, admin);
     await auth.authenticate(token, '10.0.0.1');
-    await service.update(key.id, { scopes: ['drive_*'], limits: { tools: [{ pattern: 'drive_*', limit: 1, window_s: 1 }] } }, admin);
+    await service.update(
+      key.id,
+      { scopes: ['drive_*'], limits: { tools: [{ pattern: 'drive_*', limit: 1, window_s: 1 }] } },
+      admin,
+    );
     const updated = await auth.authenticate(token, '10.0.0.1');
     assert.deepEqual([...updated.scopes], ['drive_*']);
     assert.equal(updated.limits.tools?.[0]?.limit, 1);

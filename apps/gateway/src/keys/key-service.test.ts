@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { createAuditLog } from '../audit/create-audit-log.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { createAuditLog } from '../audit/create-audit-log.ts';
 import { ManualClock } from '../clock.ts';
 import { hashApiKeyToken } from './api-key-token.ts';
 import { createKeyStore } from './create-key-store.ts';
@@ -30,7 +30,10 @@ describe('KeyService', () => {
   });
 
   test('create stores only the hash, returns the plaintext once, audits and announces', async () => {
-    const { key, token } = await service.create({ name: 'alice', owner: 'alice@example.com', scopes: ['gmail_*'] }, admin);
+    const { key, token } = await service.create(
+      { name: 'alice', owner: 'alice@example.com', scopes: ['gmail_*'] },
+      admin,
+    );
     assert.match(key.id, /^key_/);
     assert.equal(key.secrets.length, 1);
     assert.equal(key.secrets[0]!.hash, hashApiKeyToken(token));
@@ -130,7 +133,10 @@ describe('KeyService', () => {
     );
     const page1 = await service.list({ limit: 3 });
     const page2 = await service.list({ limit: 3, cursor: page1.nextCursor ?? undefined });
-    assert.deepEqual([...page1.items, ...page2.items].map((k) => k.name), ['k0', 'k1', 'k2', 'k3', 'k4']);
+    assert.deepEqual(
+      [...page1.items, ...page2.items].map((k) => k.name),
+      ['k0', 'k1', 'k2', 'k3', 'k4'],
+    );
     assert.equal(page2.nextCursor, null);
   });
 

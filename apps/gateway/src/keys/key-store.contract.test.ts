@@ -9,7 +9,10 @@ import type { KeyStore } from './key-store.ts';
 import { type RedisTestFixture, redisTestFixture } from './test-fixtures.ts';
 
 /** The same contract for every KeyStore: the in-memory default and Redis. */
-function keyStoreContract(name: string, setup: () => Promise<{ store: KeyStore; clock: ManualClock; close(): Promise<void> }>) {
+function keyStoreContract(
+  name: string,
+  setup: () => Promise<{ store: KeyStore; clock: ManualClock; close(): Promise<void> }>,
+) {
   describe(`KeyStore contract: ${name}`, () => {
     let store: KeyStore;
     let clock: ManualClock;
@@ -166,5 +169,9 @@ let fixture: RedisTestFixture;
 keyStoreContract('redis', async () => {
   fixture = await redisTestFixture('keystore');
   const clock = new ManualClock();
-  return { store: createKeyStore({ redis: fixture.redis, prefix: fixture.prefix, clock }), clock, close: () => fixture.close() };
+  return {
+    store: createKeyStore({ redis: fixture.redis, prefix: fixture.prefix, clock }),
+    clock,
+    close: () => fixture.close(),
+  };
 });

@@ -38,7 +38,10 @@ export interface KeyStore {
    * Read-modify-write of one record, safe against concurrent writers. `change` gets a copy and may throw to
    * abort. `lastUsedAt`/`lastUsedIp` are not written by `update` (see `markUsed`). Null if the id is unknown.
    */
-  update(id: string, change: (current: KeyRecord) => KeyRecord): Promise<{ before: KeyRecord; after: KeyRecord } | null>;
+  update(
+    id: string,
+    change: (current: KeyRecord) => KeyRecord,
+  ): Promise<{ before: KeyRecord; after: KeyRecord } | null>;
   /** The key holding a secret with this SHA-256 (compared in constant time), or null. */
   findByHash(hash: string): Promise<KeyMatch | null>;
   /** Keys in creation order. A page may hold fewer than `limit` items and still have a next cursor. */

@@ -1,7 +1,14 @@
 import { SwitchboardError } from '@switchboard/errors';
 import { sameHash } from './api-key-token.ts';
 import type { KeyRecord } from './key-record.ts';
-import { type KeyListQuery, type KeyMatch, type KeyPage, type KeyStore, type KeyUsageMark, LIST_SCAN_BUDGET } from './key-store.ts';
+import {
+  type KeyListQuery,
+  type KeyMatch,
+  type KeyPage,
+  type KeyStore,
+  type KeyUsageMark,
+  LIST_SCAN_BUDGET,
+} from './key-store.ts';
 
 /** The single-process key store (the default without REDIS_URL). Records are copied in and out. */
 export class MemoryKeyStore implements KeyStore {
@@ -28,7 +35,12 @@ export class MemoryKeyStore implements KeyStore {
     const before = structuredClone(stored);
     const changed = change(structuredClone(stored));
     // The record keeps its identity and usage marks whatever `change` returned.
-    const after: KeyRecord = { ...structuredClone(changed), id, lastUsedAt: stored.lastUsedAt, lastUsedIp: stored.lastUsedIp };
+    const after: KeyRecord = {
+      ...structuredClone(changed),
+      id,
+      lastUsedAt: stored.lastUsedAt,
+      lastUsedIp: stored.lastUsedIp,
+    };
     this.#records.set(id, after);
     const kept = new Set(after.secrets.map((s) => s.hash));
     for (const secret of before.secrets) if (!kept.has(secret.hash)) this.#idByHash.delete(secret.hash);

@@ -6,7 +6,14 @@ import type { Clock } from '../clock.ts';
 import { sameHash } from './api-key-token.ts';
 import { keyLimitsSchema } from './key-limits.ts';
 import type { KeyRecord } from './key-record.ts';
-import { type KeyListQuery, type KeyMatch, type KeyPage, type KeyStore, type KeyUsageMark, LIST_SCAN_BUDGET } from './key-store.ts';
+import {
+  type KeyListQuery,
+  type KeyMatch,
+  type KeyPage,
+  type KeyStore,
+  type KeyUsageMark,
+  LIST_SCAN_BUDGET,
+} from './key-store.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {

@@ -29,11 +29,21 @@ describe('scopeAllows', () => {
 
 describe('scope patterns', () => {
   test('accept tool-name globs and the admin scope', () => {
-    for (const ok of ['*', 'gmail_*', 'drive_search_files', 'admin', 'a-b_c*']) assert.ok(scopePatternSchema.safeParse(ok).success, ok);
+    for (const ok of ['*', 'gmail_*', 'drive_search_files', 'admin', 'a-b_c*'])
+      assert.ok(scopePatternSchema.safeParse(ok).success, ok);
   });
 
   test('reject homoglyphs, spaces, control and format characters, other glob syntax', () => {
-    for (const bad of ['gm\u0430il_*', 'gmail *', 'gmail_\u0000', '\u202egmail', 'gmail_?', 'gmail_[a]', '', 'x'.repeat(65)]) {
+    for (const bad of [
+      'gm\u0430il_*',
+      'gmail *',
+      'gmail_\u0000',
+      '\u202egmail',
+      'gmail_?',
+      'gmail_[a]',
+      '',
+      'x'.repeat(65),
+    ]) {
       assert.equal(scopePatternSchema.safeParse(bad).success, false, JSON.stringify(bad));
     }
   });

@@ -46,13 +46,19 @@ function escapeGlob(text: string): string {
 /** Test-only: a KeyStore that counts calls, so a test can prove the hot path does not reach the store. */
 export function countingKeyStore(inner: KeyStore): { store: KeyStore; counts: Record<keyof KeyStore, number> } {
   const counts: Record<keyof KeyStore, number> = { insert: 0, get: 0, update: 0, findByHash: 0, list: 0, markUsed: 0 };
+  const counted = <A extends unknown[], R>(name: keyof KeyStore, fn: (...args: A) => R) => {
+    return (...args: A): R => {
+      counts[name]++;
+      return fn(...args);
+    };
+  };
   const store: KeyStore = {
-    insert: (record) => (counts.insert++, inner.insert(record)),
-    get: (id) => (counts.get++, inner.get(id)),
-    update: (id, change) => (counts.update++, inner.update(id, change)),
-    findByHash: (hash) => (counts.findByHash++, inner.findByHash(hash)),
-    list: (query) => (counts.list++, inner.list(query)),
-    markUsed: (marks) => (counts.markUsed++, inner.markUsed(marks)),
+    insert: counted('insert', (record: Parameters<KeyStore['insert']>[0]) => inner.insert(record)),
+    get: counted('get', (id: string) => inner.get(id)),
+    update: counted('update', (id: string, change: Parameters<KeyStore['update']>[1]) => inner.update(id, change)),
+    findByHash: counted('findByHash', (hash: string) => inner.findByHash(hash)),
+    list: counted('list', (query: Parameters<KeyStore['list']>[0]) => inner.list(query)),
+    markUsed: counted('markUsed', (marks: Parameters<KeyStore['markUsed']>[0]) => inner.markUsed(marks)),
   };
   return { store, counts };
 }
