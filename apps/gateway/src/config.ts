@@ -2,6 +2,18 @@ import { env, loadConfig } from '@switchboard/config';
 import { z } from 'zod';
 import { keyLimitsSchema } from './keys/key-limits.ts';
 
+const commaList = () =>
+  z.preprocess(
+    (v) =>
+      v === '' || v === undefined
+        ? []
+        : String(v)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    z.array(z.string()),
+  );
+
 /**
  * The gateway's configuration, read once from the environment (README "Configuration" lists the same
  * variables). Names in DESIGN.md's configuration contract are fixed; the rest are ours.
@@ -63,6 +75,27 @@ const schema = z.object({
   ),
   /** Set to false to measure the gateway without per-key limits (benchmarks). */
   GATEWAY_RATE_LIMITS_ENABLED: env.boolean(true),
+  /**
+   * OAuth access-token signing keys: a private JWK, a JWK Set (`{"keys":[…]}`: the first private key signs,
+   * every key verifies, so a new key can be rolled in and an old one kept public-only until its tokens
+   * expire), or PKCS8 PEM blocks (the first signs). Unset: a P-256 key is generated once and kept in Redis
+   * (every replica signs alike) or in memory (single process).
+   */
+  GATEWAY_OAUTH_SIGNING_KEY: env.optionalString(),
+  /** Lifetime of an OAuth access token (a JWT; revocation of its key still applies at once). */
+  GATEWAY_OAUTH_ACCESS_TOKEN_TTL_S: env.positiveInt(900),
+  /** Lifetime of a refresh token; every refresh issues a new one (rotation). */
+  GATEWAY_OAUTH_REFRESH_TOKEN_TTL_S: env.positiveInt(30 * 86_400),
+  /** Dynamically registered OAuth clients unused for this long are deleted (clients register on every connect). */
+  GATEWAY_OAUTH_CLIENT_IDLE_TTL_S: env.positiveInt(30 * 86_400),
+  /**
+   * Hosts (`host` or `host:port`) whose client ID metadata documents may be fetched although they resolve to
+   * private, loopback or link-local addresses (an internal client, a test). Empty in production: such
+   * documents are refused (SSRF protection).
+   */
+  GATEWAY_OAUTH_CIMD_ALLOWED_HOSTS: commaList(),
+  /** PEM file of extra CA certificates trusted when fetching client ID metadata documents (internal PKI, tests). */
+  GATEWAY_OAUTH_CIMD_CA_FILE: env.optionalString(),
   /** Signs caller assertions for the tool servers; same value on every tool server. */
   CALLER_ASSERTION_SECRET: env.assertionSecrets(),
   LOG_LEVEL: env.logLevel(),

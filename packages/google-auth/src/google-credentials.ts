@@ -200,3 +200,16 @@ export class GoogleCredentials {
 export function grantContext(server: string, keyId: string): string {
   return `google-grant:${server}:${keyId}`;
 }
+
+/**
+ * A credential around one access token, for the single call that names the account right after the
+ * connect flow's code exchange (nothing is stored yet).
+ */
+export function staticCredential(accessToken: string, product: string): CallerCredential {
+  return {
+    accountKey: 'connect-flow',
+    accessToken: async () => accessToken,
+    rejectedError: async () =>
+      new SwitchboardError('UPSTREAM_AUTH', `${product} refused the access token Google just issued.`),
+  };
+}

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type BudgetSnapshot, type BudgetSpec, createGovernor, type GovernorOptions } from '@switchboard/governor';
+import {
+  type BudgetSnapshot,
+  type BudgetSpec,
+  createGovernor,
+  type Governor,
+  type GovernorOptions,
+} from '@switchboard/governor';
 import type { Redis } from 'ioredis';
 import type { QuotaGate } from './google-api-client.ts';
 
@@ -19,6 +25,8 @@ export interface GoogleQuotaOptions {
 }
 
 export interface GoogleQuota extends QuotaGate {
+  /** The governor underneath, for metrics (`createGovernorMetrics(...).observe`). */
+  governor: Governor;
   snapshot(): Record<string, BudgetSnapshot>;
   close(): Promise<void>;
 }
@@ -45,6 +53,7 @@ export function createGoogleQuota(options: GoogleQuotaOptions): GoogleQuota {
   const laneOf = (accountKey: string) =>
     laneName(createHash('sha256').update(accountKey).digest().readUInt32BE(0) % shards);
   return {
+    governor,
     run: (accountKey, callerKey, units, fn, signal) =>
       governor.run(laneOf(accountKey), callerKey, fn, { weight: units, ...(signal === undefined ? {} : { signal }) }),
     pause: (accountKey, retryAfterMs, reason) => governor.pause(laneOf(accountKey), retryAfterMs, reason),

@@ -16,6 +16,7 @@ export {
   GoogleCredentials,
   type GoogleCredentialsOptions,
   grantContext,
+  staticCredential,
 } from './google-credentials.ts';
 export {
   type AccessToken,

@@ -174,7 +174,9 @@ export function createGovernor(options: GovernorOptions): Governor {
       await store.close();
       if (connection !== undefined) {
         // The client is the caller's; only the subscriber bottleneck opened for itself is ours to close.
-        const clients = (await connection.ready().catch(() => ({}))) as { subscriber?: Redis };
+        // (`ready` is a promise property at runtime, though bottleneck's typings declare a method.)
+        const ready = (connection as unknown as { ready: Promise<{ subscriber?: Redis }> }).ready;
+        const clients = await ready.catch(() => ({ subscriber: undefined }));
         await clients.subscriber?.quit().catch(() => clients.subscriber?.disconnect());
       }
     },

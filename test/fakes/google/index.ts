@@ -19,3 +19,4 @@ export {
 export { FALCON_FINAL_LINE, FALCON_SUBJECT, NEWSLETTER_SUBJECT } from './fake-mailboxes.ts';
 export type { FakeAccount, FakeMode, RequestLogEntry } from './fake-state.ts';
 export { type FakeGoogle, type FakeGoogleOptions, startFakeGoogle } from './start-fake-google.ts';
+export { type BrowserConnectResult, connectInBrowser, viaGateway } from './browser-connect.ts';

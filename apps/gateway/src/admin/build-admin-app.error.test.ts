@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createRedis } from '@switchboard/redis';
+import { startRedisServer } from '@switchboard/testing';
+import { generateApiKeyToken } from '../keys/api-key-token.ts';
+import type { RedisTestFixture } from '../keys/test-fixtures.ts';
 import { type AdminHarness, adminHarness, assertProblem } from './admin-test-harness.ts';
 
 describe('admin API: bad requests get problems and change nothing', () => {
@@ -224,3 +228,49 @@ describe('admin API: bad requests get problems and change nothing', () => {
     }
   });
 });
+
+describe('admin API while Redis is down', () => {
+  test('answers 503 STORE_UNAVAILABLE (not 401 or 500), and recovers when Redis is back', async () => {
+    const server = await startRedisServer();
+    // A short fixed reconnect delay keeps the test fast; production clients back off up to 2 s.
+    const redis = createRedis(server.url, 'test:admin-outage', { retryStrategy: () => 50 });
+    const fixture: RedisTestFixture = {
+      redis,
+      prefix: 'sb:',
+      url: server.url,
+      keys: async () => [],
+      close: async () => {},
+    };
+    const h = await adminHarness({ redis: fixture });
+    try {
+      const key = await h.createKey({ name: 'before the outage' });
+      await server.kill();
+      assertProblem(await h.call('GET', '/admin/v1/keys'), 503, 'STORE_UNAVAILABLE');
+      assertProblem(
+        await h.call('POST', '/admin/v1/keys', { body: { name: 'x', scopes: [] } }),
+        503,
+        'STORE_UNAVAILABLE',
+      );
+      // An admin-scoped key cannot be checked either: that is an outage, not a wrong credential.
+      const fresh = generateApiKeyToken().token;
+      assertProblem(await h.call('GET', '/admin/v1/audit', { token: fresh }), 503, 'STORE_UNAVAILABLE');
+
+      // The private server keeps nothing across a restart; recovery means the API answers again.
+      await server.start();
+      await waitFor(async () => (await h.call('GET', '/admin/v1/keys')).statusCode === 200, 5000);
+      assertProblem(await h.call('GET', `/admin/v1/keys/${key.id}`), 404, 'NOT_FOUND');
+    } finally {
+      await h.close();
+      redis.disconnect();
+      await server.stop();
+    }
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not recovered within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

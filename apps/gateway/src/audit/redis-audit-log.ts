@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
+import { storeIo } from '../keys/store-unavailable.ts';
 import { type AuditEntry, type AuditEvent, type AuditLog, type AuditPage, sanitizeAuditEvent } from './audit-log.ts';
 
 const storedEventSchema = z.object({
@@ -36,12 +37,14 @@ export class RedisAuditLog implements AuditLog {
 
   async record(event: AuditEvent): Promise<void> {
     const entry = { at: this.#clock.now(), ...sanitizeAuditEvent(event) };
-    await this.#redis.xadd(this.#key, 'MAXLEN', '~', this.#maxEntries, '*', 'e', JSON.stringify(entry));
+    await storeIo('audit log', () =>
+      this.#redis.xadd(this.#key, 'MAXLEN', '~', this.#maxEntries, '*', 'e', JSON.stringify(entry)),
+    );
   }
 
   async list(query: { cursor?: string | undefined; limit: number }): Promise<AuditPage> {
     const end = query.cursor === undefined ? '+' : `(${query.cursor}`;
-    const rows = await this.#redis.xrevrange(this.#key, end, '-', 'COUNT', query.limit + 1);
+    const rows = await storeIo('audit log', () => this.#redis.xrevrange(this.#key, end, '-', 'COUNT', query.limit + 1));
     const items: AuditEntry[] = [];
     for (const [id, fields] of rows.slice(0, query.limit)) {
       const entry = parseEntry(fields[fields.indexOf('e') + 1]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@switchboard/testing';
 import { type AdminHarness, adminHarness } from '../admin/admin-test-harness.ts';
 import { runAdminCli } from './run-admin-cli.ts';
 
@@ -103,9 +104,10 @@ describe('admin CLI against a listening admin app', () => {
     assert.equal(noName.code, 2);
     assert.match(noName.stderr, /--name/);
 
-    const down = await cli(['keys', 'list'], { SWITCHBOARD_ADMIN_URL: 'http://127.0.0.1:9' });
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const down = await cli(['keys', 'list'], { SWITCHBOARD_ADMIN_URL: nobody });
     assert.equal(down.code, 1);
-    assert.match(down.stderr, /Cannot reach the admin API at http:\/\/127\.0\.0\.1:9/);
+    assert.ok(down.stderr.startsWith(`Cannot reach the admin API at ${nobody}`), down.stderr);
   });
 
   test('the executable reads its settings from the environment and exits non-zero on failure', async () => {

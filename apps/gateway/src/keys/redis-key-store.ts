@@ -14,6 +14,7 @@ import {
   type KeyUsageMark,
   LIST_SCAN_BUDGET,
 } from './key-store.ts';
+import { storeIo } from './store-unavailable.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -68,14 +69,14 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async insert(record: KeyRecord): Promise<void> {
-    const version = await this.#redis.sbPutKeyRecord(this.#recordKey(record.id), '0', serialize(record));
+    const version = await io(() => this.#redis.sbPutKeyRecord(this.#recordKey(record.id), '0', serialize(record)));
     if (version === -1) throw new SwitchboardError('CONFLICT', `Key ${record.id} already exists.`);
-    await this.#reindex(record.id, [], record.secrets);
-    await this.#redis.zadd(this.#listKey(), 0, record.id);
+    await io(() => this.#reindex(record.id, [], record.secrets));
+    await io(() => this.#redis.zadd(this.#listKey(), 0, record.id));
   }
 
   async get(id: string): Promise<KeyRecord | null> {
-    return (await this.#read(id))?.record ?? null;
+    return (await io(() => this.#read(id)))?.record ?? null;
   }
 
   async update(
@@ -83,7 +84,7 @@ export class RedisKeyStore implements KeyStore {
     change: (current: KeyRecord) => KeyRecord,
   ): Promise<{ before: KeyRecord; after: KeyRecord } | null> {
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.#read(id);
+      const current = await io(() => this.#read(id));
       if (current === null) return null;
       const changed = change(structuredClone(current.record));
       const after: KeyRecord = {
@@ -92,20 +93,22 @@ export class RedisKeyStore implements KeyStore {
         lastUsedAt: current.record.lastUsedAt,
         lastUsedIp: current.record.lastUsedIp,
       };
-      const version = await this.#redis.sbPutKeyRecord(this.#recordKey(id), current.version, serialize(after));
+      const version = await io(() =>
+        this.#redis.sbPutKeyRecord(this.#recordKey(id), current.version, serialize(after)),
+      );
       if (version === -1) {
         // Lost a race with another writer: back off with jitter so racing writers stop colliding.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** Math.min(attempt, 5)));
         continue;
       }
-      await this.#reindex(id, current.record.secrets, after.secrets);
+      await io(() => this.#reindex(id, current.record.secrets, after.secrets));
       return { before: current.record, after };
     }
     throw new SwitchboardError('CONFLICT', `Key ${id} kept changing while it was being updated; try again.`);
   }
 
   async findByHash(hash: string): Promise<KeyMatch | null> {
-    const id = await this.#redis.get(this.#hashKey(hash));
+    const id = await io(() => this.#redis.get(this.#hashKey(hash)));
     if (id === null) return null;
     const record = await this.get(id);
     const secret = record?.secrets.find((s) => sameHash(s.hash, hash));
@@ -119,7 +122,7 @@ export class RedisKeyStore implements KeyStore {
     while (scanned < LIST_SCAN_BUDGET) {
       const want = Math.min(Math.max(query.limit - items.length, 20), LIST_SCAN_BUDGET - scanned);
       const from = last === undefined ? '-' : `(${last}`;
-      const ids = await this.#redis.zrangebylex(this.#listKey(), from, '+', 'LIMIT', 0, want);
+      const ids = await io(() => this.#redis.zrangebylex(this.#listKey(), from, '+', 'LIMIT', 0, want));
       // One command per key (not a multi-key pipeline) keeps this Cluster-safe.
       const records = await Promise.all(ids.map((id) => this.get(id)));
       for (const [i, record] of records.entries()) {
@@ -137,7 +140,7 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async markUsed(marks: readonly KeyUsageMark[]): Promise<void> {
-    await Promise.all(marks.map((m) => this.#redis.sbTouchKey(this.#recordKey(m.keyId), String(m.at), m.ip)));
+    await io(() => Promise.all(marks.map((m) => this.#redis.sbTouchKey(this.#recordKey(m.keyId), String(m.at), m.ip))));
   }
 
   async #read(id: string): Promise<{ record: KeyRecord; version: string } | null> {
@@ -181,6 +184,10 @@ export class RedisKeyStore implements KeyStore {
   #listKey(): string {
     return `${this.#prefix}keys:{index}`;
   }
+}
+
+function io<T>(run: () => Promise<T>): Promise<T> {
+  return storeIo('key store', run);
 }
 
 function serialize(record: KeyRecord): string {

@@ -20,11 +20,11 @@ export class InFlightCalls {
     return this.#calls.size;
   }
 
-  track(session: string, requestId: string | number): { signal: AbortSignal; done: () => void } {
+  /** Registers a call's controller until `done()`; a cancellation for it aborts the controller. */
+  track(session: string, requestId: string | number, controller: AbortController): () => void {
     const id = keyOf(session, requestId);
-    const controller = new AbortController();
     this.#calls.set(id, controller);
-    return { signal: controller.signal, done: () => this.#calls.delete(id) };
+    return () => this.#calls.delete(id);
   }
 
   async cancel(session: string, requestId: string | number, reason?: string): Promise<void> {

@@ -365,12 +365,13 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     reply.hijack();
     const res = reply.raw;
     const started = performance.now();
-    const tracked = session === undefined ? undefined : inFlight.track(session.nonce, id);
-    const disconnect = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) disconnect.abort('client disconnected');
+    // One controller per call, aborted by a client disconnect or (2025 era) by notifications/cancelled.
+    const controller = new AbortController();
+    const untrack = session === undefined ? undefined : inFlight.track(session.nonce, id, controller);
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort('client disconnected');
     });
-    const signal = tracked === undefined ? disconnect.signal : AbortSignal.any([tracked.signal, disconnect.signal]);
+    const signal = controller.signal;
     try {
       const outcome = await relayToolCall(
         {
@@ -404,7 +405,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
       metrics.toolCalls.inc({ upstream, tool: name, outcome });
       metrics.toolCallSeconds.observe({ upstream }, (performance.now() - started) / 1000);
     } finally {
-      tracked?.done();
+      untrack?.();
     }
   }
 

@@ -89,8 +89,6 @@ export class UpstreamConnection {
         { retryAfterS: this.breaker.retryAfterS(), context: { upstream: this.name } },
       );
     }
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.config.timeout_ms ?? 330_000);
-    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
     const params = message.params ?? {};
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -104,12 +102,18 @@ export class UpstreamConnection {
 
     let response: JsonRpcResponse | undefined;
     try {
+      // undici's own timers bound the call (no per-call AbortSignal.timeout: timers and signal composition
+      // were a measurable share of the hot path). The body timeout is the longest silence, so a long call
+      // that streams progress is not cut, as MCP's resetTimeoutOnProgress intends.
+      const timeoutMs = options.timeoutMs ?? this.config.timeout_ms ?? 330_000;
       const res = await this.#pool.request({
         path: this.#path,
         method: 'POST',
         headers,
         body: JSON.stringify(message),
-        signal,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
       const contentType = String(res.headers['content-type'] ?? '');
       res.body.setEncoding('utf8');
@@ -144,7 +148,7 @@ export class UpstreamConnection {
       this.breaker.failure();
       this.state = 'down';
       this.lastError = describe(error);
-      if (timeout.aborted) {
+      if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
         throw new SwitchboardError('UPSTREAM_TIMEOUT', `The ${this.name} server did not answer in time.`, {
           retryAfterS: 5,
           context: { upstream: this.name },

@@ -33,7 +33,7 @@ const digestSchema = z.object({
     }),
   ),
   older_messages_not_shown: z.number(),
-  questions: z.array(z.string()).describe('Lines ending in "?" in the newest messages (a heuristic).'),
+  questions: z.array(z.string()).describe('Sentences ending in "?" in the newest messages (a heuristic).'),
   attachment_count: z.number(),
 });
 
@@ -120,9 +120,8 @@ async function digestOf(
     attachments += body.attachments.filter((a) => !a.inline).length;
     const condensed = body.text.replace(/\s*\n\s*/g, ' / ').replace(/\s{2,}/g, ' ');
     const window = clipText(condensed, 0, perMessage);
-    for (const line of body.text.split('\n')) {
-      const question = line.trim();
-      if (question.endsWith('?') && question.length > 8 && questions.length < 3) questions.push(question.slice(0, 200));
+    for (const sentence of body.text.match(/[^.!?\n]{8,}\?/g) ?? []) {
+      if (questions.length < 3) questions.push(sentence.trim().slice(0, 200));
     }
     const meta = messageMeta(message, labelNames);
     latestMessages.push({

@@ -1,0 +1,17 @@
+import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
+
+/**
+ * Runs one Redis interaction; a failure (connection lost, command timeout) becomes STORE_UNAVAILABLE, which
+ * callers answer with 503 + Retry-After instead of a 500 or, worse, a misleading "unauthenticated".
+ */
+export async function storeIo<T>(what: string, io: () => Promise<T>): Promise<T> {
+  try {
+    return await io();
+  } catch (error) {
+    if (isSwitchboardError(error)) throw error;
+    throw new SwitchboardError('STORE_UNAVAILABLE', `The ${what} is unavailable; retry in a moment.`, {
+      retryAfterS: 1,
+      cause: error,
+    });
+  }
+}
