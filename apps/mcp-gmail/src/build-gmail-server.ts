@@ -60,8 +60,9 @@ export function buildGmailServer(config: GmailConfig, deps: GmailServerDeps = {}
   let governorEvents: (event: GovernorEvent) => void = () => {};
   const quota = createGoogleQuota({
     upstream: 'gmail',
-    // Gmail also limits concurrent requests per user (undocumented figure); 10 at once stays well clear.
-    perAccount: { limit: config.GMAIL_USER_QUOTA_PER_MIN, intervalMs: 60_000, maxConcurrent: 10 },
+    // No maxConcurrent: bottleneck counts weights against it, so a 100-unit drafts.send would never start.
+    // Concurrency stays low anyway: at most 4 requests at once per tool call (search_threads).
+    perAccount: { limit: config.GMAIL_USER_QUOTA_PER_MIN, intervalMs: 60_000 },
     maxWaitMs: config.GMAIL_QUOTA_MAX_WAIT_MS,
     ...(redis === undefined ? {} : { redis }),
     onEvent: (event) => governorEvents(event),

@@ -129,17 +129,18 @@ export function parseDriveQuery(q: string): Node {
   return node;
 }
 
-export function matchesDriveQuery(node: Node, file: FakeDriveFile): boolean {
+export function matchesDriveQuery(node: Node, file: FakeDriveFile, rootId = ''): boolean {
   switch (node.kind) {
     case 'and':
-      return matchesDriveQuery(node.left, file) && matchesDriveQuery(node.right, file);
+      return matchesDriveQuery(node.left, file, rootId) && matchesDriveQuery(node.right, file, rootId);
     case 'or':
-      return matchesDriveQuery(node.left, file) || matchesDriveQuery(node.right, file);
+      return matchesDriveQuery(node.left, file, rootId) || matchesDriveQuery(node.right, file, rootId);
     case 'not':
-      return !matchesDriveQuery(node.inner, file);
+      return !matchesDriveQuery(node.inner, file, rootId);
     case 'in':
+      // `'root' in parents` is Drive's alias for the user's My Drive folder.
       return node.field === 'parents'
-        ? file.parents.includes(node.value)
+        ? file.parents.includes(node.value === 'root' ? rootId : node.value)
         : file.owners.some((o) => o.emailAddress === node.value);
     case 'cmp': {
       const actual =

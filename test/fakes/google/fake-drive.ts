@@ -137,7 +137,7 @@ export function registerFakeDrive(app: FastifyInstance, state: FakeGoogleState, 
     const visible = account.drive.files.filter(
       (file) =>
         (file.driveId === undefined || (allDrives && corpora !== 'user')) &&
-        (filter === undefined || matchesDriveQuery(filter, file)),
+        (filter === undefined || matchesDriveQuery(filter, file, account.drive.rootId)),
     );
     const orderBy = q['orderBy'] ?? 'modifiedTime desc';
     visible.sort((a, b) => {

@@ -1,0 +1,195 @@
+import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
+import type { Clock } from '../clock.ts';
+import type { KeyEvent, KeyEvents, KeyLimits, KeyRecord, KeyStore } from '../keys/index.ts';
+import { secretFingerprint } from './oauth-secrets.ts';
+
+/** The key behind an OAuth grant, as `/mcp` sees it (the shape `KeyAuthenticator` returns for `sb_…` tokens). */
+export interface BoundKey {
+  id: string;
+  name: string;
+  owner: string;
+  scopes: readonly string[];
+  limits: Readonly<KeyLimits>;
+  /** Display prefix of the secret the grant was made with. */
+  prefix: string;
+}
+
+export type BoundKeyRefusal = 'unknown' | 'revoked' | 'expired' | 'rotated';
+
+export interface BoundKeysOptions {
+  store: Pick<KeyStore, 'get' | 'markUsed'>;
+  events: KeyEvents;
+  clock: Clock;
+  /** Cache lifetime of a key record while invalidations arrive; default 30 s. */
+  cacheTtlMs?: number | undefined;
+  /** Cache lifetime while invalidations may be missed; default 250 ms (revocation reaches us within 1 s). */
+  degradedCacheTtlMs?: number | undefined;
+  /** Cache lifetime of "no such key"; default 5 s. */
+  negativeCacheTtlMs?: number | undefined;
+  maxEntries?: number | undefined;
+  usageFlushMs?: number | undefined;
+  logger?: { warn(details: object, message: string): void } | undefined;
+}
+
+interface Entry {
+  record: KeyRecord | null;
+  /** Secret fingerprint → the secret's display prefix and expiry (computed once per cached record). */
+  secrets: Map<string, { prefix: string; expiresAt: number | null }>;
+  storedAt: number;
+}
+
+/**
+ * Resolves the API key an OAuth grant is bound to, by key id. Like `KeyAuthenticator` (which looks keys up
+ * by secret hash), it caches records and drops them on every `KeyEvents` invalidation, so a revocation or
+ * rotation made on any replica applies here within a second; revocation, expiry and the end of a rotation
+ * grace are checked against the clock on every call.
+ */
+export class BoundKeys {
+  readonly #store: BoundKeysOptions['store'];
+  readonly #events: KeyEvents;
+  readonly #clock: Clock;
+  readonly #ttl: { positive: number; negative: number; degraded: number };
+  readonly #maxEntries: number;
+  readonly #logger: BoundKeysOptions['logger'];
+  readonly #cache = new Map<string, Entry>();
+  readonly #inFlight = new Map<string, Promise<KeyRecord | null>>();
+  readonly #pendingUsage = new Map<string, { at: number; ip: string }>();
+  readonly #unsubscribe: () => void;
+  readonly #flushTimer: NodeJS.Timeout;
+  #epoch = 0;
+
+  constructor(options: BoundKeysOptions) {
+    this.#store = options.store;
+    this.#events = options.events;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#ttl = {
+      positive: options.cacheTtlMs ?? 30_000,
+      negative: options.negativeCacheTtlMs ?? 5_000,
+      degraded: options.degradedCacheTtlMs ?? 250,
+    };
+    this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#unsubscribe = this.#events.subscribe((event) => this.#invalidate(event));
+    this.#flushTimer = setInterval(() => void this.flushUsage(), options.usageFlushMs ?? 5_000);
+    this.#flushTimer.unref();
+  }
+
+  /** The key if the grant still holds; throws SwitchboardError UNAUTHENTICATED (`details.reason`) otherwise. */
+  async resolve(keyId: string, fingerprint: string, ip: string): Promise<BoundKey> {
+    const outcome = await this.check(keyId, fingerprint);
+    if (typeof outcome === 'string') throw refusal(outcome, keyId);
+    this.#pendingUsage.set(keyId, { at: this.#clock.now(), ip });
+    return outcome;
+  }
+
+  /** Like `resolve`, without recording a use: the token endpoint asks before it issues anything. */
+  async check(keyId: string, fingerprint: string): Promise<BoundKey | BoundKeyRefusal> {
+    const entry = this.#fresh(keyId) ?? (await this.#load(keyId));
+    const record = entry.record;
+    if (record === null) return 'unknown';
+    const now = this.#clock.now();
+    if (record.revokedAt !== null) return 'revoked';
+    if (record.expiresAt !== null && record.expiresAt <= now) return 'expired';
+    const secret = entry.secrets.get(fingerprint);
+    if (secret === undefined || (secret.expiresAt !== null && secret.expiresAt <= now)) return 'rotated';
+    return Object.freeze({
+      id: record.id,
+      name: record.name,
+      owner: record.owner,
+      scopes: Object.freeze([...record.scopes]),
+      limits: record.limits,
+      prefix: secret.prefix,
+    });
+  }
+
+  async flushUsage(): Promise<void> {
+    if (this.#pendingUsage.size === 0) return;
+    const marks = [...this.#pendingUsage].map(([keyId, { at, ip }]) => ({ keyId, at, ip }));
+    this.#pendingUsage.clear();
+    try {
+      await this.#store.markUsed(marks);
+    } catch (error) {
+      this.#logger?.warn({ err: error, keys: marks.length }, 'could not record key last-used times');
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#flushTimer);
+    this.#unsubscribe();
+    await this.flushUsage();
+  }
+
+  #fresh(keyId: string): Entry | undefined {
+    const entry = this.#cache.get(keyId);
+    if (entry === undefined) return undefined;
+    const ttl = !this.#events.isLive()
+      ? this.#ttl.degraded
+      : entry.record === null
+        ? this.#ttl.negative
+        : this.#ttl.positive;
+    if (performance.now() - entry.storedAt < ttl) return entry;
+    this.#cache.delete(keyId);
+    return undefined;
+  }
+
+  async #load(keyId: string): Promise<Entry> {
+    const epoch = this.#epoch;
+    let pending = this.#inFlight.get(keyId);
+    if (pending === undefined) {
+      pending = this.#store.get(keyId).finally(() => this.#inFlight.delete(keyId));
+      this.#inFlight.set(keyId, pending);
+    }
+    let record: KeyRecord | null;
+    try {
+      record = await pending;
+    } catch (error) {
+      if (isSwitchboardError(error)) throw error;
+      throw new SwitchboardError('STORE_UNAVAILABLE', 'The key store is unavailable; retry in a moment.', {
+        retryAfterS: 1,
+        cause: error,
+      });
+    }
+    const entry: Entry = {
+      record: record === null ? null : deepFreeze(structuredClone(record)),
+      secrets: new Map(
+        (record?.secrets ?? []).map((s) => [secretFingerprint(s.hash), { prefix: s.prefix, expiresAt: s.expiresAt }]),
+      ),
+      storedAt: performance.now(),
+    };
+    // A lookup that raced an invalidation may hold the old record: answer with it once, do not keep it.
+    if (epoch === this.#epoch) {
+      if (this.#cache.size >= this.#maxEntries) {
+        const oldest = this.#cache.keys().next();
+        if (!oldest.done) this.#cache.delete(oldest.value);
+      }
+      this.#cache.set(keyId, entry);
+    }
+    return entry;
+  }
+
+  #invalidate(event: KeyEvent): void {
+    this.#epoch++;
+    if (event.type === 'resync') this.#cache.clear();
+    else this.#cache.delete(event.keyId);
+  }
+}
+
+const SENTENCES: Record<BoundKeyRefusal, (keyId: string) => string> = {
+  unknown: (id) => `The API key this authorization was granted with (${id}) no longer exists; connect again.`,
+  revoked: (id) => `API key ${id}, which this authorization was granted with, was revoked; connect again with a current key.`,
+  expired: (id) => `API key ${id}, which this authorization was granted with, expired; connect again with a current key.`,
+  rotated: (id) =>
+    `The secret of API key ${id} this authorization was granted with was rotated out; connect again with the new secret.`,
+};
+
+export function refusal(reason: BoundKeyRefusal, keyId: string): SwitchboardError {
+  return new SwitchboardError('UNAUTHENTICATED', SENTENCES[reason](keyId), { details: { reason } });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
