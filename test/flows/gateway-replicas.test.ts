@@ -26,7 +26,11 @@ describe('two gateway replicas, no affinity', { timeout: 120_000 }, () => {
   before(async () => {
     redis = await startRedisServer();
     upstream = await startEchoUpstream({ name: 'echo' });
-    env = baseEnv([{ name: 'echo', url: upstream.url }], { REDIS_URL: redis.url, GATEWAY_REPLICAS: '2', LOG_LEVEL: 'warn' });
+    env = baseEnv([{ name: 'echo', url: upstream.url }], {
+      REDIS_URL: redis.url,
+      GATEWAY_REPLICAS: '2',
+      LOG_LEVEL: 'warn',
+    });
     a = await spawnGateway(env);
     b = await spawnGateway(env);
     aPorts = { port: Number(a.mcpUrl.port), adminPort: Number(new URL(a.adminUrl).port) };
@@ -60,7 +64,10 @@ describe('two gateway replicas, no affinity', { timeout: 120_000 }, () => {
     };
     const client = new Client({ name: 'alternating', version: '1.0.0' });
     await client.connect(
-      new StreamableHTTPClientTransport(a.mcpUrl, { requestInit: { headers: { authorization: `Bearer ${token}` } }, fetch: alternate }),
+      new StreamableHTTPClientTransport(a.mcpUrl, {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+        fetch: alternate,
+      }),
     );
     return client;
   }
@@ -86,7 +93,8 @@ describe('two gateway replicas, no affinity', { timeout: 120_000 }, () => {
     setTimeout(() => controller.abort('stop'), 300);
     await assert.rejects(call);
     const deadline = Date.now() + 5000;
-    while (!upstream.cancelled.includes('cross-replica') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!upstream.cancelled.includes('cross-replica') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     assert.ok(upstream.cancelled.includes('cross-replica'), 'the upstream never saw the cancellation');
     await client.close();
   });
@@ -106,7 +114,11 @@ describe('two gateway replicas, no affinity', { timeout: 120_000 }, () => {
   it('ends a session everywhere on DELETE', async () => {
     const init = await fetch(a.mcpUrl, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify({
         jsonrpc: '2.0',
         id: 1,
@@ -117,7 +129,12 @@ describe('two gateway replicas, no affinity', { timeout: 120_000 }, () => {
     await init.text();
     const session = init.headers.get('mcp-session-id')!;
     assert.ok(session);
-    const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': session, 'content-type': 'application/json', accept: 'application/json' };
+    const headers = {
+      authorization: `Bearer ${token}`,
+      'mcp-session-id': session,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     const deleted = await fetch(b.mcpUrl, { method: 'DELETE', headers });
     assert.equal(deleted.status, 200);
     await new Promise((r) => setTimeout(r, 200));

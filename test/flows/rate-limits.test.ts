@@ -25,7 +25,11 @@ describe('per-key rate limits across two replicas', { timeout: 120_000 }, () => 
   before(async () => {
     redis = await startRedisServer();
     upstream = await startEchoUpstream({ name: 'echo' });
-    const env = baseEnv([{ name: 'echo', url: upstream.url }], { REDIS_URL: redis.url, GATEWAY_REPLICAS: '2', LOG_LEVEL: 'warn' });
+    const env = baseEnv([{ name: 'echo', url: upstream.url }], {
+      REDIS_URL: redis.url,
+      GATEWAY_REPLICAS: '2',
+      LOG_LEVEL: 'warn',
+    });
     replicas = [await spawnGateway(env), await spawnGateway(env)];
   });
   after(async () => {
@@ -37,7 +41,10 @@ describe('per-key rate limits across two replicas', { timeout: 120_000 }, () => 
   async function admin(path: string, method: string, body?: unknown, replica = 0) {
     const response = await fetch(`${replicas[replica]!.adminUrl}/admin/v1${path}`, {
       method,
-      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
@@ -131,7 +138,9 @@ describe('per-key rate limits across two replicas', { timeout: 120_000 }, () => 
     const key = await newKey({ key: { limit: 1, window_s: 60 } });
     const client = new Client({ name: 'sdk', version: '1' });
     await client.connect(
-      new StreamableHTTPClientTransport(replicas[0]!.mcpUrl, { requestInit: { headers: { authorization: `Bearer ${key.token}` } } }),
+      new StreamableHTTPClientTransport(replicas[0]!.mcpUrl, {
+        requestInit: { headers: { authorization: `Bearer ${key.token}` } },
+      }),
     );
     // initialize spent the budget of 1; the call is refused as a tool result, not a protocol error.
     const result = await client.callTool({ name: 'echo_echo', arguments: { text: 'x' } });

@@ -128,7 +128,10 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
         ];
       }),
     );
-    return { ready: store !== 'unreachable', store, rateLimiter: limiter.state, upstreams: upstreamState };
+    // Redis away is not "unready": cached keys and the fallback limiter keep serving (unless limits fail
+    // closed), and taking every replica out of the load balancer at once would turn a blip into an outage.
+    const ready = store !== 'unreachable' || config.GATEWAY_RATE_LIMIT_FAIL_MODE === 'fallback';
+    return { ready, store, rateLimiter: limiter.state, upstreams: upstreamState };
   };
 
   const adminTokenGenerated = config.GATEWAY_ADMIN_TOKEN === undefined;

@@ -37,3 +37,4 @@ export {
 } from './token-cipher.ts';
 export { createGoogleQuota, type GoogleQuota, type GoogleQuotaOptions } from './google-quota.ts';
 export { type ClippedText, clipText } from './clip-text.ts';
+export { decodeCursor, encodeCursor } from './list-cursor.ts';

@@ -28,7 +28,8 @@ function invalidReason(request: ConsumeRequest): string | undefined {
   if (typeof subject !== 'string' || subject.length === 0 || subject.length > 200 || /[{}]/.test(subject)) {
     return 'subject must be 1–200 characters without braces';
   }
-  if (tag !== undefined && (typeof tag !== 'string' || tag.length === 0 || tag.length > 200)) return 'tag must be 1–200 characters';
+  if (tag !== undefined && (typeof tag !== 'string' || tag.length === 0 || tag.length > 200))
+    return 'tag must be 1–200 characters';
   if (!Array.isArray(layers) || layers.length > 16) return 'layers must be an array of at most 16';
   const ids = new Set<string>();
   for (const layer of layers) {
@@ -40,9 +41,12 @@ function invalidReason(request: ConsumeRequest): string | undefined {
     ids.add(layer.id);
     const policy = layer.policy;
     if (!isInt(policy?.limit, 1, 1_000_000_000)) return `layer ${layer.id}: limit must be an integer from 1`;
-    if (!isInt(policy.windowS, 1, 366 * 86_400)) return `layer ${layer.id}: windowS must be an integer from 1 to 366 days`;
-    if (policy.burst !== undefined && !isInt(policy.burst, 1, 1_000_000_000)) return `layer ${layer.id}: burst must be a positive integer`;
-    if (layer.cost !== undefined && !isInt(layer.cost, 1, 1_000_000)) return `layer ${layer.id}: cost must be a positive integer`;
+    if (!isInt(policy.windowS, 1, 366 * 86_400))
+      return `layer ${layer.id}: windowS must be an integer from 1 to 366 days`;
+    if (policy.burst !== undefined && !isInt(policy.burst, 1, 1_000_000_000))
+      return `layer ${layer.id}: burst must be a positive integer`;
+    if (layer.cost !== undefined && !isInt(layer.cost, 1, 1_000_000))
+      return `layer ${layer.id}: cost must be a positive integer`;
   }
   return undefined;
 }

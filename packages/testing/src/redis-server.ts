@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from './free-port.ts';
 
 /**
@@ -16,12 +19,16 @@ export interface TestRedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(options: { port?: number } = {}): Promise<TestRedisServer> {
+export async function startRedisServer(options: { port?: number; persist?: boolean } = {}): Promise<TestRedisServer> {
   const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
+  // `persist`: every write is fsynced to an append-only file, so data survives a kill, as in production.
+  const dir = options.persist ? mkdtempSync(join(tmpdir(), 'switchboard-redis-')) : undefined;
+  const persistence =
+    dir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
 
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
       stdio: 'ignore',
     });
     child.on('error', () => {});
@@ -39,7 +46,11 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
   };
 
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, kill, start, stop: kill };
+  const stop = async () => {
+    await kill();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  return { port, url: `redis://127.0.0.1:${port}`, kill, start, stop };
 }
 
 async function waitForPing(port: number, timeoutMs = 5000): Promise<void> {

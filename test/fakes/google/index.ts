@@ -20,3 +20,4 @@ export { FALCON_FINAL_LINE, FALCON_SUBJECT, NEWSLETTER_SUBJECT } from './fake-ma
 export type { FakeAccount, FakeMode, RequestLogEntry } from './fake-state.ts';
 export { type FakeGoogle, type FakeGoogleOptions, startFakeGoogle } from './start-fake-google.ts';
 export { type BrowserConnectResult, connectInBrowser, viaGateway } from './browser-connect.ts';
+export { type McpCaller, mcpCaller } from './mcp-caller.ts';

@@ -33,6 +33,8 @@ export interface KeyAuthenticatorOptions {
   /** Cache lifetime of anything while invalidations may be missed; default 250 ms (the ≤ 1 s promise). */
   degradedCacheTtlMs?: number | undefined;
   maxCacheEntries?: number | undefined;
+  /** How long a key seen before a store outage keeps working during it; default 15 min. */
+  staleIfErrorMs?: number | undefined;
   /** How often coalesced last-used marks are written; default 5 s. */
   usageFlushMs?: number | undefined;
   logger?: { warn(details: object, message: string): void } | undefined;
@@ -70,6 +72,7 @@ export class KeyAuthenticator {
   readonly #logger: KeyAuthenticatorOptions['logger'];
   readonly #ttl: { positive: number; negative: number; degraded: number };
   readonly #maxEntries: number;
+  readonly #staleIfErrorMs: number;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #hashesByKey = new Map<string, Set<string>>();
   readonly #inFlight = new Map<string, Promise<KeyMatch | null>>();
@@ -92,6 +95,7 @@ export class KeyAuthenticator {
       degraded: options.degradedCacheTtlMs ?? 250,
     };
     this.#maxEntries = options.maxCacheEntries ?? 10_000;
+    this.#staleIfErrorMs = options.staleIfErrorMs ?? 15 * 60_000;
     this.#unsubscribe = this.#events.subscribe((event) => this.#invalidate(event));
     this.#flushTimer = setInterval(() => void this.flushUsage(), options.usageFlushMs ?? 5_000);
     this.#flushTimer.unref();
@@ -104,7 +108,7 @@ export class KeyAuthenticator {
     if (shape !== 'ok') return this.#refuse(shape, ip);
 
     const hash = hashApiKeyToken(token);
-    const entry = this.#fresh(hash) ?? (await this.#load(hash));
+    const entry = this.#fresh(hash) ?? (await this.#loadOrStale(hash));
     const snapshot = entry.snapshot;
     if (snapshot === null) return this.#refuse('unknown', ip);
 
@@ -147,9 +151,27 @@ export class KeyAuthenticator {
       : entry.snapshot === null
         ? this.#ttl.negative
         : this.#ttl.positive;
-    if (performance.now() - entry.storedAt < ttl) return entry;
-    this.#forget(hash);
-    return undefined;
+    // An expired entry stays until it is replaced, invalidated or evicted: it is the answer of last resort
+    // while the store is down (see #loadOrStale).
+    return performance.now() - entry.storedAt < ttl ? entry : undefined;
+  }
+
+  /**
+   * A store outage does not lock every team member out: a key seen recently keeps working from its last
+   * known state for `staleIfErrorMs`. This gives up nothing of the 1-second revocation promise, because a
+   * revocation is a store write too and cannot happen while the store is down; one that happened before the
+   * outage has already removed the entry. Expiry and rotation grace are still checked against the clock.
+   */
+  async #loadOrStale(hash: string): Promise<CacheEntry> {
+    try {
+      return await this.#load(hash);
+    } catch (error) {
+      const stale = this.#cache.get(hash);
+      const unavailable = isSwitchboardError(error) && error.code === 'STORE_UNAVAILABLE';
+      if (!unavailable || stale?.snapshot == null || performance.now() - stale.storedAt > this.#staleIfErrorMs)
+        throw error;
+      return stale;
+    }
   }
 
   async #load(hash: string): Promise<CacheEntry> {

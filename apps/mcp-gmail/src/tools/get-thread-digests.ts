@@ -1,8 +1,7 @@
 import { SwitchboardError } from '@switchboard/errors';
-import { clipText } from '@switchboard/google-auth';
+import { clipText, decodeCursor, encodeCursor } from '@switchboard/google-auth';
 import { defineTool } from '@switchboard/tool-server';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { GmailCall } from '../gmail-api.ts';
 import { type GmailToolDeps, gmailCall } from '../gmail-context.ts';
 import type { GmailThread } from '../gmail-types.ts';

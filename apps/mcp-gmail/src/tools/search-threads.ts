@@ -1,6 +1,6 @@
+import { decodeCursor, encodeCursor } from '@switchboard/google-auth';
 import { defineTool } from '@switchboard/tool-server';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { type GmailToolDeps, gmailCall } from '../gmail-context.ts';
 import type { GmailThread } from '../gmail-types.ts';
 import { participantsOf, shortDate } from '../message-view.ts';

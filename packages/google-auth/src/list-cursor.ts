@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { SwitchboardError } from '@switchboard/errors';
 
 /**
- * Opaque list cursors: Gmail's page token plus a fingerprint of the query it belongs to, so a cursor reused
+ * Opaque list cursors: Google's page token plus a fingerprint of the query it belongs to, so a cursor reused
  * with other arguments is refused instead of silently paging through another result set.
  */
 export function encodeCursor(pageToken: string, query: unknown): string {
