@@ -193,6 +193,18 @@ export class BlotatoClient {
     });
   }
 
+  getSchedule(ctx: CallContext, scheduleId: string) {
+    return this.#request(ctx, {
+      method: 'GET',
+      path: `/v2/schedules/${encodeURIComponent(scheduleId)}`,
+      route: 'GET /v2/schedules/{id}',
+      budget: 'other',
+      schema: scheduleSchema,
+      safeToRepeat: true,
+      notFound: `Blotato has no upcoming scheduled post ${scheduleId} (already published or cancelled, or not a schedule id).`,
+    });
+  }
+
   /** PATCH with the same body is idempotent, so it is retried like a read. */
   updateSchedule(ctx: CallContext, scheduleId: string, patch: { post?: unknown; scheduledTime?: string }) {
     return this.#request(ctx, {

@@ -1,5 +1,4 @@
 import { SwitchboardError } from '@switchboard/errors';
-import { createGovernorMetrics, type GovernorEvent } from '@switchboard/governor';
 import {
   createGoogleAuth,
   createGoogleQuota,
@@ -8,6 +7,7 @@ import {
   registerConnectRoutes,
   staticCredential,
 } from '@switchboard/google-auth';
+import { createGovernorMetrics, type GovernorEvent } from '@switchboard/governor';
 import { createRedis } from '@switchboard/redis';
 import { buildToolServer } from '@switchboard/tool-server';
 import type { FastifyInstance } from 'fastify';

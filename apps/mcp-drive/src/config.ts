@@ -48,8 +48,7 @@ const schema = z
     } catch (error) {
       issue.addIssue({ code: 'custom', path: ['GOOGLE_TOKEN_ENCRYPTION_KEY'], message: (error as Error).message });
     }
-    const perUser =
-      config.GOOGLE_CLIENT_ID !== undefined && config.GOOGLE_REFRESH_TOKEN === undefined;
+    const perUser = config.GOOGLE_CLIENT_ID !== undefined && config.GOOGLE_REFRESH_TOKEN === undefined;
     if (perUser && config.REDIS_URL !== undefined && config.GOOGLE_TOKEN_ENCRYPTION_KEY === undefined) {
       issue.addIssue({
         code: 'custom',

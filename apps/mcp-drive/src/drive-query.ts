@@ -30,7 +30,9 @@ export function buildDriveQuery(criteria: SearchCriteria): string {
   }
   if (criteria.folderId) clauses.push(`${quoteDriveValue(criteria.folderId)} in parents`);
   if (criteria.modifiedAfter) {
-    clauses.push(`modifiedTime > ${quoteDriveValue(new Date(criteria.modifiedAfter).toISOString().replace(/\.\d{3}Z$/, 'Z'))}`);
+    clauses.push(
+      `modifiedTime > ${quoteDriveValue(new Date(criteria.modifiedAfter).toISOString().replace(/\.\d{3}Z$/, 'Z'))}`,
+    );
   }
   if (criteria.rawQuery) {
     assertBalanced(criteria.rawQuery);

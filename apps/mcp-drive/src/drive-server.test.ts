@@ -68,7 +68,10 @@ describe('Drive tool server, per-caller Google accounts (in-memory grants)', () 
   let server: Server;
   before(async () => {
     google = await startFakeGoogle();
-    server = await startServer(google, { GOOGLE_CLIENT_ID: google.clientId, GOOGLE_CLIENT_SECRET: google.clientSecret });
+    server = await startServer(google, {
+      GOOGLE_CLIENT_ID: google.clientId,
+      GOOGLE_CLIENT_SECRET: google.clientSecret,
+    });
   });
   after(async () => {
     await server?.close();
@@ -85,7 +88,13 @@ describe('Drive tool server, per-caller Google accounts (in-memory grants)', () 
       ['key_bob', 'bob@example.org'],
     ] as const) {
       const link = connectUrlFrom(await server.call(keyId, 'list_folder'));
-      const done = await connectInBrowser({ connectUrl: link, server: 'drive', toolServerUrl: server.url, google, email });
+      const done = await connectInBrowser({
+        connectUrl: link,
+        server: 'drive',
+        toolServerUrl: server.url,
+        google,
+        email,
+      });
       assert.equal(done.status, 200, done.page);
     }
     const consent = google.requests.find((r) => r.path === '/o/oauth2/v2/auth');
@@ -159,15 +168,20 @@ describe('Drive tool server, per-caller Google accounts (in-memory grants)', () 
       raw.structuredContent.files.map((f: any) => f.file_id),
       [JSON_ID],
     );
-    const escape = await server.call('key_alice', 'search_files', { raw_query: "name = 'x') or (trashed = true" });
-    assert.equal(escape.structuredContent.error.code, 'VALIDATION_FAILED');
+    const breakout = await server.call('key_alice', 'search_files', { raw_query: "name = 'x') or (trashed = true" });
+    assert.equal(breakout.structuredContent.error.code, 'VALIDATION_FAILED');
   });
 
   it('pages search results with a cursor', async () => {
     const first = await server.call('key_alice', 'search_files', { limit: 3 });
     assert.equal(first.structuredContent.files.length, 3);
-    const second = await server.call('key_alice', 'search_files', { limit: 3, cursor: first.structuredContent.next_cursor });
-    const ids = new Set([...first.structuredContent.files, ...second.structuredContent.files].map((f: any) => f.file_id));
+    const second = await server.call('key_alice', 'search_files', {
+      limit: 3,
+      cursor: first.structuredContent.next_cursor,
+    });
+    const ids = new Set(
+      [...first.structuredContent.files, ...second.structuredContent.files].map((f: any) => f.file_id),
+    );
     assert.equal(ids.size, 6);
   });
 
@@ -255,8 +269,11 @@ describe('Drive tool server, per-caller Google accounts (in-memory grants)', () 
     google.setMode({});
   });
 
-  it('drops a key\'s grant when the gateway reports the key deleted', async () => {
-    const assertion = await new CallerAssertionSigner({ secrets: [SECRET] }).sign({ keyId: 'key_bob', scopes: [] }, 'drive');
+  it("drops a key's grant when the gateway reports the key deleted", async () => {
+    const assertion = await new CallerAssertionSigner({ secrets: [SECRET] }).sign(
+      { keyId: 'key_bob', scopes: [] },
+      'drive',
+    );
     const response = await fetch(`${server.url}/internal/keys/key_bob/deleted`, {
       method: 'POST',
       headers: { authorization: `Bearer ${assertion}` },

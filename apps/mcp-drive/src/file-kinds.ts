@@ -84,7 +84,12 @@ export function textPlanFor(mimeType: string): TextPlan | undefined {
     case GOOGLE_SLIDES:
       return { method: 'export', contentType: 'text/plain', readableAs: 'text', notes: [] };
     case GOOGLE_SCRIPT:
-      return { method: 'export', contentType: 'application/vnd.google-apps.script+json', readableAs: 'json', notes: [] };
+      return {
+        method: 'export',
+        contentType: 'application/vnd.google-apps.script+json',
+        readableAs: 'json',
+        notes: [],
+      };
   }
   if (isPlainTextType(mimeType)) {
     return {

@@ -1,5 +1,4 @@
 import { SwitchboardError } from '@switchboard/errors';
-import { createGovernorMetrics, type GovernorEvent } from '@switchboard/governor';
 import {
   createGoogleAuth,
   createGoogleQuota,
@@ -8,6 +7,7 @@ import {
   registerConnectRoutes,
   staticCredential,
 } from '@switchboard/google-auth';
+import { createGovernorMetrics, type GovernorEvent } from '@switchboard/governor';
 import { createRedis } from '@switchboard/redis';
 import { buildToolServer } from '@switchboard/tool-server';
 import type { FastifyInstance } from 'fastify';
@@ -94,7 +94,7 @@ export function buildGmailServer(config: GmailConfig, deps: GmailServerDeps = {}
   const app = buildToolServer({
     name: 'gmail',
     version: VERSION,
-    instructions: `Gmail of the person using this API key${auth.mode.kind === 'single-account' ? ' (one mailbox shared by the team)' : ''}: search threads, read threads and messages as clean text within explicit budgets, digest several threads, list labels and create drafts. ${config.GMAIL_SEND_ENABLED ? 'Sending a draft requires the user\'s explicit confirmation (confirm: true).' : 'Nothing can be sent from here; drafts are sent by the user in Gmail.'} If a tool answers CONNECT_REQUIRED, give the user the connect link from the error.`,
+    instructions: `Gmail of the person using this API key${auth.mode.kind === 'single-account' ? ' (one mailbox shared by the team)' : ''}: search threads, read threads and messages as clean text within explicit budgets, digest several threads, list labels and create drafts. ${config.GMAIL_SEND_ENABLED ? "Sending a draft requires the user's explicit confirmation (confirm: true)." : 'Nothing can be sent from here; drafts are sent by the user in Gmail.'} If a tool answers CONNECT_REQUIRED, give the user the connect link from the error.`,
     tools,
     assertionSecrets: config.CALLER_ASSERTION_SECRET,
     logLevel: config.LOG_LEVEL,

@@ -149,7 +149,10 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     const redis = createRedis(SHARED_REDIS_URL, 'gmail-test-inspect');
     try {
       const keys = await redis.keys(`${prefix}*`);
-      assert.ok(keys.some((k) => k.includes('grant:{key_alice}')), keys.join(','));
+      assert.ok(
+        keys.some((k) => k.includes('grant:{key_alice}')),
+        keys.join(','),
+      );
       for (const key of keys.filter((k) => k.includes(':grant:'))) {
         const value = (await redis.get(key)) ?? '';
         assert.ok(!value.includes('1//fake-'), 'no refresh token in clear');
@@ -205,7 +208,11 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     assert.equal(message.body_source, 'text/html');
     assert.ok(message.notes.some((n: string) => /pointed to the HTML/.test(n)));
     assert.match(message.body_text, /Story 1: Faster builds with incremental caches/);
-    assert.doesNotMatch(message.body_text, /<td|mso-|font-family|This week: faster builds/, 'no markup, styles or hidden preheader');
+    assert.doesNotMatch(
+      message.body_text,
+      /<td|mso-|font-family|This week: faster builds/,
+      'no markup, styles or hidden preheader',
+    );
     assert.equal(message.truncated, true);
     assert.ok(message.body_text.length <= 3_000);
 
@@ -262,7 +269,9 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     const cursor = first.structuredContent.next_cursor;
     assert.ok(cursor);
     const second = await server.call('key_alice', 'search_threads', { query: '', limit: 2, cursor });
-    const ids = new Set([...first.structuredContent.threads, ...second.structuredContent.threads].map((t: any) => t.thread_id));
+    const ids = new Set(
+      [...first.structuredContent.threads, ...second.structuredContent.threads].map((t: any) => t.thread_id),
+    );
     assert.equal(ids.size, 4);
     const misuse = await server.call('key_alice', 'search_threads', { query: 'falcon', limit: 2, cursor });
     assert.equal(misuse.structuredContent.error.code, 'VALIDATION_FAILED');
@@ -270,7 +279,11 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     const falcon = first.structuredContent.threads.find((t: any) => t.subject === FALCON_SUBJECT);
     assert.ok(falcon.labels.includes('Projects'), falcon.labels.join(','));
     const labels = await server.call('key_alice', 'list_labels');
-    assert.ok(labels.structuredContent.labels.some((l: any) => l.id === 'Label_1' && l.name === 'Projects' && l.type === 'user'));
+    assert.ok(
+      labels.structuredContent.labels.some(
+        (l: any) => l.id === 'Label_1' && l.name === 'Projects' && l.type === 'user',
+      ),
+    );
   });
 
   it('digests the inbox in one call with the newest messages and open questions', async () => {
@@ -305,12 +318,15 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     assert.match(raw, /^In-Reply-To: <[^>]+@partner\.example>$/m);
     assert.match(raw, /^References: <[^>]+@partner\.example>$/m);
     assert.match(raw, /^Bcc: Dave <dave@example\.com>$/m);
-    assert.equal(google.accounts.bob.drafts.length, 0, 'drafts land in the caller\'s own mailbox');
+    assert.equal(google.accounts.bob.drafts.length, 0, "drafts land in the caller's own mailbox");
 
     const refused = await server.call('key_alice', 'send_draft', { draft_id: draft.structuredContent.draft_id });
     assert.equal(refused.structuredContent.error.code, 'CONFIRMATION_REQUIRED');
     assert.equal(google.accounts.alice.sent.length, 0);
-    const sent = await server.call('key_alice', 'send_draft', { draft_id: draft.structuredContent.draft_id, confirm: true });
+    const sent = await server.call('key_alice', 'send_draft', {
+      draft_id: draft.structuredContent.draft_id,
+      confirm: true,
+    });
     assert.equal(sent.structuredContent.sent, true, JSON.stringify(sent));
     assert.equal(google.accounts.alice.sent.length, 1);
 
@@ -327,7 +343,10 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     google.setMode({ rateLimit: { api: 'gmail', shape: '403-user', times: 2 } });
     const ok = await server.call('key_bob', 'search_threads', { query: 'dentist' });
     assert.equal(ok.isError, undefined, ok.content[0].text);
-    const statuses = google.requests.slice(before).filter((r) => r.api === 'gmail').map((r) => r.status);
+    const statuses = google.requests
+      .slice(before)
+      .filter((r) => r.api === 'gmail')
+      .map((r) => r.status);
     assert.deepEqual(statuses.slice(0, 3), [403, 403, 200]);
 
     google.setMode({ rateLimit: { api: 'gmail', shape: '429', times: 1, retryAfterS: 1 } });
@@ -367,7 +386,13 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     const still = await server.call('key_bob', 'search_threads', { query: 'dentist' });
     assert.match(still.content[0].text, /stopped working/);
     google.setMode({});
-    const relinked = await connectInBrowser({ connectUrl: url, server: 'gmail', toolServerUrl: server.url, google, email: 'bob@example.org' });
+    const relinked = await connectInBrowser({
+      connectUrl: url,
+      server: 'gmail',
+      toolServerUrl: server.url,
+      google,
+      email: 'bob@example.org',
+    });
     assert.equal(relinked.status, 200);
     const ok = await server.call('key_bob', 'search_threads', { query: 'dentist' });
     assert.equal(ok.isError, undefined);
@@ -377,13 +402,32 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     const garbage = await fetch(`${server.url}/connect/start?ticket=not-a-ticket`);
     assert.equal(garbage.status, 400);
     const url = connectUrlFrom(await server.call('key_carol', 'list_labels'));
-    const otherBrowser = await connectInBrowser({ connectUrl: url, server: 'gmail', toolServerUrl: server.url, google, email: 'alice@example.com', dropCookie: true });
+    const otherBrowser = await connectInBrowser({
+      connectUrl: url,
+      server: 'gmail',
+      toolServerUrl: server.url,
+      google,
+      email: 'alice@example.com',
+      dropCookie: true,
+    });
     assert.equal(otherBrowser.status, 400);
     assert.match(otherBrowser.page, /same browser/);
-    const declined = await connectInBrowser({ connectUrl: url, server: 'gmail', toolServerUrl: server.url, google, email: undefined });
+    const declined = await connectInBrowser({
+      connectUrl: url,
+      server: 'gmail',
+      toolServerUrl: server.url,
+      google,
+      email: undefined,
+    });
     assert.equal(declined.status, 400);
     google.setMode({ grantedScopes: ['https://www.googleapis.com/auth/gmail.readonly'] });
-    const partial = await connectInBrowser({ connectUrl: url, server: 'gmail', toolServerUrl: server.url, google, email: 'alice@example.com' });
+    const partial = await connectInBrowser({
+      connectUrl: url,
+      server: 'gmail',
+      toolServerUrl: server.url,
+      google,
+      email: 'alice@example.com',
+    });
     google.setMode({});
     assert.equal(partial.status, 400);
     assert.match(partial.page, /gmail\.compose/);
@@ -391,12 +435,15 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     assert.equal(still.structuredContent.error.code, 'CONNECT_REQUIRED', 'no grant was stored');
   });
 
-  it('deletes a key\'s grant when the gateway reports the key deleted, and never lets another key do it', async () => {
+  it("deletes a key's grant when the gateway reports the key deleted, and never lets another key do it", async () => {
     const signer = new CallerAssertionSigner({ secrets: [SECRET] });
     const post = async (keyId: string, asKey: string | undefined) =>
       fetch(`${server.url}/internal/keys/${keyId}/deleted`, {
         method: 'POST',
-        headers: asKey === undefined ? {} : { authorization: `Bearer ${await signer.sign({ keyId: asKey, scopes: [] }, 'gmail')}` },
+        headers:
+          asKey === undefined
+            ? {}
+            : { authorization: `Bearer ${await signer.sign({ keyId: asKey, scopes: [] }, 'gmail')}` },
       });
     assert.equal((await post('key_bob', undefined)).status, 401);
     assert.equal((await post('key_bob', 'key_alice')).status, 403);
@@ -419,7 +466,13 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     assert.equal((await post('key_bob', 'key_bob')).status, 204);
     const gone = await server.call('key_bob', 'list_labels');
     const url = connectUrlFrom(gone);
-    const relink = await connectInBrowser({ connectUrl: url, server: 'gmail', toolServerUrl: server.url, google, email: 'bob@example.org' });
+    const relink = await connectInBrowser({
+      connectUrl: url,
+      server: 'gmail',
+      toolServerUrl: server.url,
+      google,
+      email: 'bob@example.org',
+    });
     assert.equal(relink.status, 410, 'a deleted key cannot be linked again');
     const alice = await server.call('key_alice', 'list_labels');
     assert.equal(alice.isError, undefined, 'other keys are unaffected');
@@ -459,7 +512,10 @@ describe('Gmail tool server, single shared account (GOOGLE_REFRESH_TOKEN), sendi
 
   it('offers no send tool unless GMAIL_SEND_ENABLED', async () => {
     const client = new Client({ name: 't', version: '1' }, { versionNegotiation: { mode: 'auto' } });
-    const token = await new CallerAssertionSigner({ secrets: [SECRET] }).sign({ keyId: 'key_one', scopes: [] }, 'gmail');
+    const token = await new CallerAssertionSigner({ secrets: [SECRET] }).sign(
+      { keyId: 'key_one', scopes: [] },
+      'gmail',
+    );
     await client.connect(
       new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
         requestInit: { headers: { authorization: `Bearer ${token}` } },
@@ -467,7 +523,14 @@ describe('Gmail tool server, single shared account (GOOGLE_REFRESH_TOKEN), sendi
     );
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['create_draft', 'get_message', 'get_thread', 'get_thread_digests', 'list_labels', 'search_threads']);
+    assert.deepEqual(names, [
+      'create_draft',
+      'get_message',
+      'get_thread',
+      'get_thread_digests',
+      'list_labels',
+      'search_threads',
+    ]);
     for (const tool of tools) {
       assert.ok(tool.outputSchema, `${tool.name} declares an output schema`);
       assert.equal(typeof tool.annotations?.readOnlyHint, 'boolean');

@@ -29,7 +29,8 @@ export function messageMeta(message: GmailMessage, labelNames: Map<string, strin
   return {
     message_id: message.id,
     thread_id: message.threadId,
-    from: parseAddresses(headerOf(message.payload, 'From')).map(formatPerson)[0] ?? headerOf(message.payload, 'From') ?? '',
+    from:
+      parseAddresses(headerOf(message.payload, 'From')).map(formatPerson)[0] ?? headerOf(message.payload, 'From') ?? '',
     to: parseAddresses(headerOf(message.payload, 'To')).map(formatPerson),
     cc: parseAddresses(headerOf(message.payload, 'Cc')).map(formatPerson),
     subject: headerOf(message.payload, 'Subject') ?? '',

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type FakeGoogle, FALCON_FINAL_LINE, mcpCaller, startFakeGoogle } from '../../../test/fakes/google/index.ts';
+import { FALCON_FINAL_LINE, type FakeGoogle, mcpCaller, startFakeGoogle } from '../../../test/fakes/google/index.ts';
 import { buildGmailServer } from './build-gmail-server.ts';
 import { loadGmailConfig } from './config.ts';
 
@@ -41,9 +41,8 @@ describe('Gmail output budgets', () => {
 
   /** Bytes Gmail sent for the thread (format=full), as the fake logged them. */
   const rawBytes = (threadId: string) =>
-    google.requests
-      .filter((r) => r.path.endsWith(`/threads/${threadId}`) && r.query['format'] === 'full')
-      .at(-1)?.bytes ?? 0;
+    google.requests.filter((r) => r.path.endsWith(`/threads/${threadId}`) && r.query['format'] === 'full').at(-1)
+      ?.bytes ?? 0;
 
   async function measure(label: string, threadId: string, t: { diagnostic(message: string): void }) {
     const result = await call('key_m', 'get_thread', { thread_id: threadId });
@@ -58,9 +57,15 @@ describe('Gmail output budgets', () => {
 
   it('newsletter (stub text part + 60 KB HTML)', async (t) => {
     const search = await call('key_m', 'search_threads', { query: 'from:news@byte.example' });
-    const { result, text, structured, raw } = await measure('newsletter', search.structuredContent.threads[0].thread_id, t);
+    const { result, text, structured, raw } = await measure(
+      'newsletter',
+      search.structuredContent.threads[0].thread_id,
+      t,
+    );
     const html = google.accounts.alice.mailbox.messages[0]?.payload.parts?.[1]?.body.size ?? 0;
-    t.diagnostic(`newsletter: HTML part alone ${html} bytes; clean text of the whole message ${result.structuredContent.messages[0].total_chars} chars`);
+    t.diagnostic(
+      `newsletter: HTML part alone ${html} bytes; clean text of the whole message ${result.structuredContent.messages[0].total_chars} chars`,
+    );
     assert.ok(html >= 60 * 1024);
     assert.ok(raw > 80_000);
     assert.ok(text <= 4_000 && structured <= 5_000);

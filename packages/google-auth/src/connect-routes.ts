@@ -3,9 +3,9 @@ import { type Caller, CallerAssertionError, CallerAssertionVerifier } from '@swi
 import { isSwitchboardError, SwitchboardError, toProblemDetail } from '@switchboard/errors';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConnectTicketError } from './connect-tickets.ts';
-import type { GoogleGrant } from './grant-store.ts';
 import { type GoogleAuthMode, type GoogleCredentials, grantContext } from './google-credentials.ts';
 import { InvalidGrantError } from './google-token-client.ts';
+import type { GoogleGrant } from './grant-store.ts';
 import { renderPage } from './render-page.ts';
 
 export interface ConnectRoutesOptions {
@@ -202,7 +202,10 @@ export function registerConnectRoutes(app: FastifyInstance, options: ConnectRout
       } catch (failure) {
         if (!isSwitchboardError(failure) && !(failure instanceof InvalidGrantError)) throw failure;
         // Only the name and code: the message of a token exchange is never logged.
-        request.log.warn({ failure: failure.name, code: isSwitchboardError(failure) ? failure.code : 'invalid_grant' }, 'connect failed');
+        request.log.warn(
+          { failure: failure.name, code: isSwitchboardError(failure) ? failure.code : 'invalid_grant' },
+          'connect failed',
+        );
         const why = isSwitchboardError(failure) ? failure.message : 'the authorization code was refused';
         return page(
           reply,

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { ConnectTickets } from './connect-tickets.ts';
-import type { GrantStore } from './grant-store.ts';
 import { type GoogleAuthMode, GoogleCredentials, type GoogleCredentialsOptions } from './google-credentials.ts';
 import { GoogleTokenClient } from './google-token-client.ts';
+import type { GrantStore } from './grant-store.ts';
 import { MemoryGrantStore } from './memory-grant-store.ts';
 import { RedisGrantStore } from './redis-grant-store.ts';
 import { createTokenCipher, generateTokenEncryptionKey, parseTokenEncryptionKeys } from './token-cipher.ts';

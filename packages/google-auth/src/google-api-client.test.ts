@@ -61,7 +61,14 @@ describe('Google API client', () => {
   });
   after(() => new Promise<void>((resolve) => google.server.close(() => resolve())));
   const get = (cred = credential()) =>
-    client.json<{ ok: boolean }>({ credential: cred, callerKey: 'k', method: 'GET', path: '/x', units: 5, route: 'x.get' });
+    client.json<{ ok: boolean }>({
+      credential: cred,
+      callerKey: 'k',
+      method: 'GET',
+      path: '/x',
+      units: 5,
+      route: 'x.get',
+    });
 
   it('refreshes once on 401 and retries with the new token; a second 401 is final', async () => {
     const cred = credential();
@@ -82,7 +89,15 @@ describe('Google API client', () => {
     const before = google.hits.length;
     google.script.push({ status: 500, body: { error: { code: 500, message: 'Backend Error' } } });
     await assert.rejects(
-      client.json({ credential: credential(), callerKey: 'k', method: 'POST', path: '/drafts', json: {}, units: 10, route: 'drafts.create' }),
+      client.json({
+        credential: credential(),
+        callerKey: 'k',
+        method: 'POST',
+        path: '/drafts',
+        json: {},
+        units: 10,
+        route: 'drafts.create',
+      }),
       (e: SwitchboardError) => e.code === 'UPSTREAM_UNAVAILABLE' && /Backend Error/.test(e.message),
     );
     assert.equal(google.hits.length - before, 1);
@@ -92,7 +107,9 @@ describe('Google API client', () => {
     pauses.length = 0;
     google.script.push({
       status: 403,
-      body: { error: { code: 403, errors: [{ reason: 'userRateLimitExceeded' }], message: 'User Rate Limit Exceeded' } },
+      body: {
+        error: { code: 403, errors: [{ reason: 'userRateLimitExceeded' }], message: 'User Rate Limit Exceeded' },
+      },
     });
     assert.deepEqual(await get(), { ok: true });
     assert.equal(pauses[0]?.account, 'alice@example.com');
@@ -106,8 +123,14 @@ describe('Google API client', () => {
       status: 404,
       body: { error: { code: 404, message: 'Requested entity was not found.', errors: [{ reason: 'notFound' }] } },
     });
-    await assert.rejects(get(), (e: SwitchboardError) => e.code === 'NOT_FOUND' && e.context?.['reason'] === 'notFound');
+    await assert.rejects(
+      get(),
+      (e: SwitchboardError) => e.code === 'NOT_FOUND' && e.context?.['reason'] === 'notFound',
+    );
     google.script.push({ status: 400, body: { error: { code: 400, message: 'Invalid query' } } });
-    await assert.rejects(get(), (e: SwitchboardError) => e.code === 'VALIDATION_FAILED' && /Invalid query/.test(e.message));
+    await assert.rejects(
+      get(),
+      (e: SwitchboardError) => e.code === 'VALIDATION_FAILED' && /Invalid query/.test(e.message),
+    );
   });
 });

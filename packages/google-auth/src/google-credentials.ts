@@ -1,7 +1,7 @@
 import { SwitchboardError } from '@switchboard/errors';
 import type { ConnectTickets } from './connect-tickets.ts';
-import type { GrantStore } from './grant-store.ts';
 import { type AccessToken, type GoogleTokenClient, InvalidGrantError } from './google-token-client.ts';
+import type { GrantStore } from './grant-store.ts';
 import { type TokenCipher, TokenCipherError } from './token-cipher.ts';
 
 /** How a tool server gets Google credentials, decided once from its configuration. */

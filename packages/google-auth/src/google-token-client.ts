@@ -92,11 +92,15 @@ export class GoogleTokenClient {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new SwitchboardError('UPSTREAM_UNAVAILABLE', 'Google sign-in (token endpoint) is unreachable; retry shortly.', {
-        retryAfterS: 5,
-        context,
-        cause: error,
-      });
+      throw new SwitchboardError(
+        'UPSTREAM_UNAVAILABLE',
+        'Google sign-in (token endpoint) is unreachable; retry shortly.',
+        {
+          retryAfterS: 5,
+          context,
+          cause: error,
+        },
+      );
     }
     const text = await response.body.text();
     let body: TokenResponse = {};

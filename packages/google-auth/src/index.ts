@@ -1,6 +1,12 @@
+export { type ClippedText, clipText } from './clip-text.ts';
 export { type ConnectRoutesOptions, registerConnectRoutes } from './connect-routes.ts';
 export { type ConnectTicket, ConnectTicketError, ConnectTickets } from './connect-tickets.ts';
-export { createGoogleAuth, type GoogleAuth, GoogleAuthConfigError, type GoogleAuthSettings } from './create-google-auth.ts';
+export {
+  createGoogleAuth,
+  type GoogleAuth,
+  GoogleAuthConfigError,
+  type GoogleAuthSettings,
+} from './create-google-auth.ts';
 export {
   DEFAULT_RETRY_POLICY,
   GoogleApiClient,
@@ -18,6 +24,7 @@ export {
   grantContext,
   staticCredential,
 } from './google-credentials.ts';
+export { createGoogleQuota, type GoogleQuota, type GoogleQuotaOptions } from './google-quota.ts';
 export {
   type AccessToken,
   type CodeExchangeResult,
@@ -26,6 +33,7 @@ export {
   InvalidGrantError,
 } from './google-token-client.ts';
 export type { GoogleGrant, GrantStore, PendingConnect } from './grant-store.ts';
+export { decodeCursor, encodeCursor } from './list-cursor.ts';
 export { MemoryGrantStore } from './memory-grant-store.ts';
 export { RedisGrantStore, type RedisGrantStoreOptions } from './redis-grant-store.ts';
 export {
@@ -35,6 +43,3 @@ export {
   type TokenCipher,
   TokenCipherError,
 } from './token-cipher.ts';
-export { createGoogleQuota, type GoogleQuota, type GoogleQuotaOptions } from './google-quota.ts';
-export { type ClippedText, clipText } from './clip-text.ts';
-export { decodeCursor, encodeCursor } from './list-cursor.ts';

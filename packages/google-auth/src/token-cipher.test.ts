@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createTokenCipher, generateTokenEncryptionKey, parseTokenEncryptionKeys, TokenCipherError } from './token-cipher.ts';
+import {
+  createTokenCipher,
+  generateTokenEncryptionKey,
+  parseTokenEncryptionKeys,
+  TokenCipherError,
+} from './token-cipher.ts';
 
 describe('token cipher (refresh tokens at rest)', () => {
   const oldKey = Buffer.alloc(32, 1).toString('base64');

@@ -157,7 +157,9 @@ export function matchesDriveQuery(node: Node, file: FakeDriveFile, rootId = ''):
                   : false;
       const value = node.value;
       if (node.op === 'contains') {
-        return typeof actual === 'string' && typeof value === 'string' && actual.toLowerCase().includes(value.toLowerCase());
+        return (
+          typeof actual === 'string' && typeof value === 'string' && actual.toLowerCase().includes(value.toLowerCase())
+        );
       }
       if (node.field === 'modifiedTime' && typeof value === 'string' && typeof actual === 'string') {
         const a = Date.parse(actual);

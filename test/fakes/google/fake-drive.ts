@@ -5,9 +5,9 @@
  * Shared-drive files are invisible without `supportsAllDrives=true` (404 notFound, not 403), like Drive.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { FakeDriveFile } from './fake-drives.ts';
 import { DriveQueryError, matchesDriveQuery, parseDriveQuery } from './drive-query.ts';
-import { type FakeAccount, type FakeGoogleState, DRIVE_READONLY, googleError } from './fake-state.ts';
+import type { FakeDriveFile } from './fake-drives.ts';
+import { DRIVE_READONLY, type FakeAccount, type FakeGoogleState, googleError } from './fake-state.ts';
 import { applyFields, parseFields } from './fields-mask.ts';
 
 type Query = Record<string, string | undefined>;
@@ -158,7 +158,9 @@ export function registerFakeDrive(app: FastifyInstance, state: FakeGoogleState, 
       ...(offset + pageSize < visible.length ? { nextPageToken: String(offset + pageSize) } : {}),
       files: page.map((file) => resource(file, baseUrl())),
     };
-    return project(reply, body, q['fields'], `kind,incompleteSearch,nextPageToken,files(${DEFAULT_FILE_FIELDS})`) ?? reply;
+    return (
+      project(reply, body, q['fields'], `kind,incompleteSearch,nextPageToken,files(${DEFAULT_FILE_FIELDS})`) ?? reply
+    );
   });
 
   app.get<{ Params: { id: string }; Querystring: Query }>('/drive/v3/files/:id', async (request, reply) => {
@@ -189,9 +191,7 @@ export function registerFakeDrive(app: FastifyInstance, state: FakeGoogleState, 
     const file = lookup(account, request.params.id, request.query);
     if (file === undefined) return fileNotFound(reply, request.params.id);
     if (!file.mimeType.startsWith(GOOGLE_PREFIX)) {
-      return reply
-        .code(403)
-        .send(googleError(403, 'Export only supports Docs Editors files.', 'fileNotExportable'));
+      return reply.code(403).send(googleError(403, 'Export only supports Docs Editors files.', 'fileNotExportable'));
     }
     if (file.exportTooLarge) {
       return reply

@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { GmailMessage, GmailPart } from './gmail-message-builder.ts';
 import { type FakeAccount, type FakeGoogleState, GMAIL_COMPOSE, GMAIL_READONLY, googleError } from './fake-state.ts';
+import type { GmailMessage, GmailPart } from './gmail-message-builder.ts';
 
 const READ = [GMAIL_READONLY, GMAIL_COMPOSE];
 const BASE = '/gmail/v1/users/:userId';
@@ -107,7 +107,10 @@ function parseRaw(raw: string): { headers: Map<string, string>; body: string } {
   const split = text.search(/\r?\n\r?\n/);
   if (split < 0) throw new Error('no header/body separator');
   const headers = new Map<string, string>();
-  for (const line of text.slice(0, split).replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+  for (const line of text
+    .slice(0, split)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .split(/\r?\n/)) {
     const colon = line.indexOf(':');
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
@@ -143,7 +146,9 @@ export function registerFakeGmail(app: FastifyInstance, state: FakeGoogleState):
     const labelIds = list(q['labelIds']);
     const includeSpamTrash = q['includeSpamTrash'] === 'true';
     const all = [...threadsOf(account).values()]
-      .filter((thread) => includeSpamTrash || !thread.every((m) => m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH')))
+      .filter(
+        (thread) => includeSpamTrash || !thread.every((m) => m.labelIds.some((l) => l === 'SPAM' || l === 'TRASH')),
+      )
       .filter((thread) => labelIds.every((label) => thread.some((m) => m.labelIds.includes(label))))
       .filter((thread) => matches(account, thread, String(q['q'] ?? '')))
       .sort((a, b) => Number(b.at(-1)?.internalDate) - Number(a.at(-1)?.internalDate));
@@ -227,8 +232,13 @@ export function registerFakeGmail(app: FastifyInstance, state: FakeGoogleState):
       if (thread === undefined) return notFound(reply);
       const ids = thread.map((m) => header(m, 'Message-ID'));
       const refs = `${parsed.headers.get('in-reply-to') ?? ''} ${parsed.headers.get('references') ?? ''}`;
-      const normalise = (s: string) => s.replace(/^(re|fwd?):\s*/i, '').trim().toLowerCase();
-      const subjectMatches = normalise(parsed.headers.get('subject') ?? '') === normalise(header(thread[0]!, 'Subject'));
+      const normalise = (s: string) =>
+        s
+          .replace(/^(re|fwd?):\s*/i, '')
+          .trim()
+          .toLowerCase();
+      const subjectMatches =
+        normalise(parsed.headers.get('subject') ?? '') === normalise(header(thread[0]!, 'Subject'));
       if (ids.some((id) => refs.includes(id)) && subjectMatches) threadId = requested;
     }
     const draft = {

@@ -29,7 +29,17 @@ export interface Mailbox {
   attachments: AttachmentStore;
 }
 
-const SYSTEM_LABELS = ['INBOX', 'UNREAD', 'SENT', 'DRAFT', 'SPAM', 'TRASH', 'IMPORTANT', 'STARRED', 'CATEGORY_PROMOTIONS'];
+const SYSTEM_LABELS = [
+  'INBOX',
+  'UNREAD',
+  'SENT',
+  'DRAFT',
+  'SPAM',
+  'TRASH',
+  'IMPORTANT',
+  'STARRED',
+  'CATEGORY_PROMOTIONS',
+];
 
 function labels(user: string[]): GmailLabel[] {
   return [
@@ -126,7 +136,11 @@ export function aliceMailbox(): Mailbox {
         ),
         attachment('chart.png', 'image/png', Buffer.alloc(4_096, 7), { inlineCid: 'chart1' }),
       ),
-      attachment('Q3-report.pdf', 'application/pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(120_000, 1)])),
+      attachment(
+        'Q3-report.pdf',
+        'application/pdf',
+        Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(120_000, 1)]),
+      ),
     ),
   });
 
@@ -249,9 +263,7 @@ function falconThread(start: number): MessageSpec[] {
       date,
       labels: n >= 28 ? ['INBOX', 'UNREAD', 'Label_1'] : ['INBOX', 'Label_1'],
       messageId,
-      ...(references.length === 0
-        ? {}
-        : { inReplyTo: references[references.length - 1], references: [...references] }),
+      ...(references.length === 0 ? {} : { inReplyTo: references[references.length - 1], references: [...references] }),
       body: multipart('alternative', text(plain), html(htmlBody)),
     });
     references.push(messageId);
@@ -284,7 +296,9 @@ function newsletterHtml(): string {
   <tr><td style="padding:0 32px 32px 32px;"><table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr><td style="border-radius:4px;background:#0b5fff;"><a href="${track}&amp;cta=1" style="display:inline-block;padding:10px 18px;font-family:Helvetica,Arial,sans-serif;font-size:14px;color:#ffffff;text-decoration:none;border-radius:4px;" target="_blank">Read more</a></td></tr></table></td></tr>
 </table>`;
   };
-  const pageWith = (count: number) => `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+  const pageWith = (
+    count: number,
+  ) => `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
 <html xmlns="http://www.w3.org/1999/xhtml"><head><meta http-equiv="Content-Type" content="text/html; charset=UTF-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${NEWSLETTER_SUBJECT}</title><style type="text/css">${css}</style></head>
 <body style="margin:0;padding:0;background-color:#f4f4f4;">

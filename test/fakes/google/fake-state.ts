@@ -25,7 +25,12 @@ export interface FakeAccount {
 
 export interface FakeMode {
   /** The next `times` API calls to `api` fail with a quota error of this shape. */
-  rateLimit?: { api: 'gmail' | 'drive'; shape: '403-user' | '403-project' | '429'; times: number; retryAfterS?: number };
+  rateLimit?: {
+    api: 'gmail' | 'drive';
+    shape: '403-user' | '403-project' | '429';
+    times: number;
+    retryAfterS?: number;
+  };
   /** Refresh tokens of these accounts answer `invalid_grant` (revoked, or expired after 7 days in Testing). */
   invalidGrant?: string[];
   /** The next `n` API calls answer 401 whatever the token (Google revoked it early). */

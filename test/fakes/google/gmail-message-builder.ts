@@ -58,7 +58,10 @@ export function html(content: string): PartSpec {
 }
 
 export function multipart(subtype: 'alternative' | 'mixed' | 'related', ...children: PartSpec[]): PartSpec {
-  const boundary = `000000000000${createHash('sha1').update(JSON.stringify(children.map((c) => c.mimeType))).digest('hex').slice(0, 16)}`;
+  const boundary = `000000000000${createHash('sha1')
+    .update(JSON.stringify(children.map((c) => c.mimeType)))
+    .digest('hex')
+    .slice(0, 16)}`;
   return {
     mimeType: `multipart/${subtype}`,
     headers: [{ name: 'Content-Type', value: `multipart/${subtype}; boundary="${boundary}"` }],
@@ -189,7 +192,9 @@ function firstText(spec: PartSpec): string {
   if (spec.attachment || !spec.mimeType.startsWith('text/')) return '';
   const charset = /iso-8859-1/i.test(spec.headers[0]?.value ?? '') ? 'latin1' : 'utf8';
   const value = (spec.bytes ?? Buffer.alloc(0)).toString(charset);
-  return spec.mimeType === 'text/html' ? value.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' ') : value;
+  return spec.mimeType === 'text/html'
+    ? value.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' ')
+    : value;
 }
 
 /** Gmail's snippets are ~200 characters of body text with HTML entities escaped. */

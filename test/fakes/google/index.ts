@@ -1,5 +1,8 @@
 /** TEST INFRASTRUCTURE: fake Google OAuth, Gmail and Drive endpoints (see README.md beside this file). */
+
+export { type BrowserConnectResult, connectInBrowser, viaGateway } from './browser-connect.ts';
 export {
+  BOB_DOC_ID,
   ENGINEERING_DRIVE_ID,
   FALCON_DOC_ID,
   HANDBOOK_DOC_ID,
@@ -14,10 +17,8 @@ export {
   SHORTCUT_ID,
   SLIDES_ID,
   TRASHED_ID,
-  BOB_DOC_ID,
 } from './fake-drives.ts';
 export { FALCON_FINAL_LINE, FALCON_SUBJECT, NEWSLETTER_SUBJECT } from './fake-mailboxes.ts';
 export type { FakeAccount, FakeMode, RequestLogEntry } from './fake-state.ts';
-export { type FakeGoogle, type FakeGoogleOptions, startFakeGoogle } from './start-fake-google.ts';
-export { type BrowserConnectResult, connectInBrowser, viaGateway } from './browser-connect.ts';
 export { type McpCaller, mcpCaller } from './mcp-caller.ts';
+export { type FakeGoogle, type FakeGoogleOptions, startFakeGoogle } from './start-fake-google.ts';

@@ -26,4 +26,5 @@ GOOGLE_CLIENT_SECRET=${fake.clientSecret}
 # GOOGLE_REFRESH_TOKEN=${single}
 `,
 );
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void fake.close().then(() => process.exit(0)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void fake.close().then(() => process.exit(0)));

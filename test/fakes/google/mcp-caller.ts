@@ -6,7 +6,6 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { CallerAssertionSigner } from '@switchboard/caller-assertion';
 
 export interface McpCaller {
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary structured results.
   call(keyId: string, tool: string, args?: Record<string, unknown>): Promise<any>;
   client(keyId: string): Promise<Client>;
   close(): Promise<void>;
@@ -18,7 +17,10 @@ export function mcpCaller(options: { url: string; audience: string; secret: stri
   const client = async (keyId: string) => {
     let existing = clients.get(keyId);
     if (existing === undefined) {
-      existing = new Client({ name: `${options.audience}-test`, version: '1' }, { versionNegotiation: { mode: 'auto' } });
+      existing = new Client(
+        { name: `${options.audience}-test`, version: '1' },
+        { versionNegotiation: { mode: 'auto' } },
+      );
       const token = await signer.sign({ keyId, scopes: ['*'] }, options.audience);
       await existing.connect(
         new StreamableHTTPClientTransport(new URL('/mcp', options.url), {

@@ -11,12 +11,12 @@ import { registerFakeDrive } from './fake-drive.ts';
 import { registerFakeGmail } from './fake-gmail.ts';
 import { registerFakeOAuth } from './fake-oauth.ts';
 import {
+  DRIVE_READONLY,
   type FakeAccount,
   FakeGoogleState,
   type FakeMode,
   GMAIL_COMPOSE,
   GMAIL_READONLY,
-  DRIVE_READONLY,
   type RequestLogEntry,
 } from './fake-state.ts';
 

@@ -72,14 +72,17 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
       { registry, info: options.info, instructions: options.instructions },
       authInfo?.extra?.['key'] as CallerKey,
     );
-  const modern: FetchHandler = createMcpHandler(factory, { legacy: 'reject', bus: sdkBus, keepAliveMs: 15_000 });
+  const modern = createMcpHandler(factory, { legacy: 'reject', bus: sdkBus, keepAliveMs: 15_000 });
   const legacyLeg = legacyStatelessFallback(factory);
   const legacy: FetchHandler = { fetch: (request, opts) => legacyLeg(request, opts as never) };
   const streams = new LegacyStreams(registry, options.hub);
   const bridge = new ClientRequestBridge(options.hub);
-  app.addHook('onClose', async () => {
+  // preClose: open streams (2025 GET streams, 2026 listen streams) would otherwise hold the server open;
+  // calls in flight still finish, because the server stops accepting before it waits for them.
+  app.addHook('preClose', async () => {
     streams.close();
     sdkBus.close();
+    await modern.close();
   });
 
   app.decorateRequest('callerKey', null);

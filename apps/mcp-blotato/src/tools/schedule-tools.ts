@@ -84,10 +84,9 @@ export function scheduleTools({ client }: BlotatoToolDeps) {
       if (scheduled_time !== undefined) patch.scheduledTime = checkFutureTime(scheduled_time);
       if (text !== undefined) {
         // Blotato replaces the draft as a whole: start from the current one so only the text changes.
-        const page = await client.listSchedules(call, { limit: 50 });
-        const current = page.items.find((s) => s.id === schedule_id)?.draft;
+        const current = (await client.getSchedule(call, schedule_id)).draft;
         if (current == null) {
-          throw new SwitchboardError('NOT_FOUND', `No upcoming scheduled post ${schedule_id} among the next 50; check list_scheduled_posts.`);
+          throw new SwitchboardError('UPSTREAM_ERROR', `Blotato returned scheduled post ${schedule_id} without its content.`);
         }
         patch.post = { ...current, content: { ...(current.content ?? {}), text } };
       }

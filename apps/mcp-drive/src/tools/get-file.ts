@@ -36,7 +36,9 @@ export function getFileTool(deps: DriveToolDeps) {
           row.owners.length === 0 ? undefined : `Owners: ${row.owners.join(', ')}`,
           row.drive_id === undefined ? undefined : `In shared drive ${row.drive_id}`,
           row.size === undefined ? undefined : `Size: ${row.size} bytes`,
-          row.readable_as === undefined ? 'read_file cannot return it as text.' : `read_file returns it as ${row.readable_as}.`,
+          row.readable_as === undefined
+            ? 'read_file cannot return it as text.'
+            : `read_file returns it as ${row.readable_as}.`,
           row.web_view_link === undefined ? undefined : `Open: ${row.web_view_link}`,
         ]
           .filter(Boolean)

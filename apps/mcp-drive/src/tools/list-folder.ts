@@ -16,7 +16,11 @@ export function listFolderTool(deps: DriveToolDeps) {
       limit: z.number().int().min(1).max(100).default(50),
       cursor: z.string().max(2000).optional(),
     }),
-    outputSchema: z.object({ folder_id: z.string(), files: z.array(fileRowSchema), next_cursor: z.string().optional() }),
+    outputSchema: z.object({
+      folder_id: z.string(),
+      files: z.array(fileRowSchema),
+      next_cursor: z.string().optional(),
+    }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     async handler(args, ctx) {
       const call = await driveCall(deps, ctx);
@@ -31,7 +35,11 @@ export function listFolderTool(deps: DriveToolDeps) {
       const rows = (list.files ?? []).map(fileRow);
       const nextCursor = list.nextPageToken === undefined ? undefined : encodeCursor(list.nextPageToken, { q });
       return {
-        structured: { folder_id: args.folder_id, files: rows, ...(nextCursor === undefined ? {} : { next_cursor: nextCursor }) },
+        structured: {
+          folder_id: args.folder_id,
+          files: rows,
+          ...(nextCursor === undefined ? {} : { next_cursor: nextCursor }),
+        },
         text:
           rows.length === 0
             ? `Folder ${args.folder_id} is empty (or not visible to this account).`

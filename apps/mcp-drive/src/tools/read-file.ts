@@ -11,7 +11,7 @@ export function readFileTool(deps: DriveToolDeps) {
     name: 'read_file',
     title: 'Read a Drive file as text',
     description:
-      'Returns a file\'s content as text, a window at a time (max_chars from offset; continue with next_offset): Google Docs as Markdown, Sheets as CSV (first sheet only), Slides as plain text, and text, CSV, Markdown or JSON files as stored. PDFs, images, Office files and other binaries are refused with their web link. Shortcuts are followed.',
+      "Returns a file's content as text, a window at a time (max_chars from offset; continue with next_offset): Google Docs as Markdown, Sheets as CSV (first sheet only), Slides as plain text, and text, CSV, Markdown or JSON files as stored. PDFs, images, Office files and other binaries are refused with their web link. Shortcuts are followed.",
     inputSchema: z.object({
       file_id: z.string().min(1).max(200),
       offset: z.number().int().min(0).default(0),
@@ -67,16 +67,25 @@ export function readFileTool(deps: DriveToolDeps) {
               ? await deps.drive.exportFile(call, file.id, plan.contentType)
               : await deps.drive.downloadFile(call, file.id);
         } catch (error) {
-          if (isSwitchboardError(error) && (error.context?.['reason'] === 'exportSizeLimitExceeded' || error.code === 'EXPORT_TOO_LARGE')) {
+          if (
+            isSwitchboardError(error) &&
+            (error.context?.['reason'] === 'exportSizeLimitExceeded' || error.code === 'EXPORT_TOO_LARGE')
+          ) {
             throw new SwitchboardError(
               'EXPORT_TOO_LARGE',
               `"${name}" is too large to read as text: Google Drive exports at most 10 MB.${openIt}`,
-              { details: { ...(link === undefined ? {} : { web_view_link: link }) }, ...(error.context === undefined ? {} : { context: error.context }) },
+              {
+                details: { ...(link === undefined ? {} : { web_view_link: link }) },
+                ...(error.context === undefined ? {} : { context: error.context }),
+              },
             );
           }
           throw error;
         }
-        text = new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+        text = new TextDecoder('utf-8')
+          .decode(bytes)
+          .replace(/^\uFEFF/, '')
+          .replace(/\r\n/g, '\n');
         deps.texts.set(cacheKey, text);
       }
       const window = clipText(text, args.offset, args.max_chars);

@@ -3,8 +3,8 @@ import { defineTool } from '@switchboard/tool-server';
 import { z } from 'zod';
 import { type DriveToolDeps, driveCall } from '../drive-context.ts';
 import { buildDriveQuery } from '../drive-query.ts';
-import { fileRow, fileRowSchema, renderRows } from '../file-row.ts';
 import { TYPE_ALIASES } from '../file-kinds.ts';
+import { fileRow, fileRowSchema, renderRows } from '../file-row.ts';
 
 const typeAlias = z.enum(Object.keys(TYPE_ALIASES) as [keyof typeof TYPE_ALIASES, ...(keyof typeof TYPE_ALIASES)[]]);
 
@@ -19,12 +19,15 @@ export function searchFilesTool(deps: DriveToolDeps) {
       name_contains: z.string().min(1).max(300).optional(),
       types: z.array(typeAlias).max(5).optional(),
       folder_id: z.string().min(1).max(200).optional(),
-      modified_after: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional().describe('2024-06-01 or an ISO date-time.'),
+      modified_after: z
+        .union([z.iso.date(), z.iso.datetime({ offset: true })])
+        .optional()
+        .describe('2024-06-01 or an ISO date-time.'),
       raw_query: z
         .string()
         .max(1000)
         .optional()
-        .describe("Extra Drive query, ANDed with the rest, e.g. \"starred = true\" or \"'me' in owners\"."),
+        .describe('Extra Drive query, ANDed with the rest, e.g. "starred = true" or "\'me\' in owners".'),
       limit: z.number().int().min(1).max(100).default(20),
       cursor: z.string().max(2000).optional(),
     }),

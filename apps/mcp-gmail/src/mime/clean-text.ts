@@ -1,7 +1,8 @@
 import EmailReplyParser from 'email-reply-parser';
 
 /** Invisible characters newsletters pad preheaders with, and soft hyphens. */
-const INVISIBLE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0]/g;
+const INVISIBLE =
+  /\u034f|[\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0]/g;
 
 /** Normalises whitespace so that budgets are spent on words, not on layout. */
 export function tidyText(text: string): string {

@@ -36,7 +36,9 @@ describe('message body extraction', () => {
     assert.equal(real.text, 'Plain words.');
     assert.equal(real.source, 'text/plain');
     const stub = await read(
-      message(multipart('alternative', text('Having trouble? View it in your browser.'), html('<p>The real content.</p>'))),
+      message(
+        multipart('alternative', text('Having trouble? View it in your browser.'), html('<p>The real content.</p>')),
+      ),
     );
     assert.equal(stub.text, 'The real content.');
     assert.equal(stub.source, 'text/html');
@@ -97,7 +99,8 @@ describe('message body extraction', () => {
   });
 
   it('drops quoted history and signatures unless asked to keep them', async () => {
-    const reply = 'Sounds good, Thursday it is.\n\n-- \nDave\n\nOn Mon, 1 Jan 2024 at 10:00, Ann <ann@example.com> wrote:\n> Can we meet Thursday?\n';
+    const reply =
+      'Sounds good, Thursday it is.\n\n-- \nDave\n\nOn Mon, 1 Jan 2024 at 10:00, Ann <ann@example.com> wrote:\n> Can we meet Thursday?\n';
     const stripped = await read(message(text(reply)));
     assert.equal(stripped.text, 'Sounds good, Thursday it is.');
     assert.equal(stripped.quoted_removed, true);

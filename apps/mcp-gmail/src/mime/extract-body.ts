@@ -90,8 +90,7 @@ export async function extractBody(message: GmailMessage, options: ExtractOptions
           mime_type: mimeType,
           size: part.body?.size ?? 0,
           inline:
-            headerOf(part, 'Content-ID') !== undefined ||
-            /^inline/i.test(headerOf(part, 'Content-Disposition') ?? ''),
+            headerOf(part, 'Content-ID') !== undefined || /^inline/i.test(headerOf(part, 'Content-Disposition') ?? ''),
         });
       }
       return { text: '', from: 'none' };
@@ -124,7 +123,11 @@ export async function extractBody(message: GmailMessage, options: ExtractOptions
       const body = await render(inner);
       const from = headerOf(inner, 'From');
       const subject = headerOf(inner, 'Subject');
-      const head = ['---------- Forwarded message ----------', from && `From: ${from}`, subject && `Subject: ${subject}`]
+      const head = [
+        '---------- Forwarded message ----------',
+        from && `From: ${from}`,
+        subject && `Subject: ${subject}`,
+      ]
         .filter(Boolean)
         .join('\n');
       return { text: `${head}\n\n${body.text}`, from: body.from };

@@ -86,11 +86,16 @@ export function getThreadDigestsTool(deps: GmailToolDeps) {
       }
       const chars = digests.reduce((sum, d) => sum + d.latest_messages.reduce((s, m) => s + m.excerpt.length, 0), 0);
       return {
-        structured: { digests, ...(nextCursor === undefined ? {} : { next_cursor: nextCursor }), excerpt_chars_returned: chars },
+        structured: {
+          digests,
+          ...(nextCursor === undefined ? {} : { next_cursor: nextCursor }),
+          excerpt_chars_returned: chars,
+        },
         text:
           digests.length === 0
             ? 'No threads to digest.'
-            : digests.map(renderDigest).join('\n\n') + (nextCursor === undefined ? '' : '\n\nMore threads: pass next_cursor as cursor.'),
+            : digests.map(renderDigest).join('\n\n') +
+              (nextCursor === undefined ? '' : '\n\nMore threads: pass next_cursor as cursor.'),
       };
     },
   });
@@ -155,11 +160,10 @@ function renderDigest(d: z.infer<typeof digestSchema>): string {
   const lines = [
     `## ${d.subject}${d.unread ? ' [unread]' : ''} — thread_id=${d.thread_id}`,
     `${d.message_count} message${d.message_count === 1 ? '' : 's'}, ${shortDate(d.first_message_at)} → ${shortDate(d.last_message_at)}; with ${d.participants.join(', ')}`,
-    ...d.latest_messages.map(
-      (m) => `- ${shortDate(m.date)} ${m.from}: ${m.excerpt}${m.truncated ? ' […]' : ''}`,
-    ),
+    ...d.latest_messages.map((m) => `- ${shortDate(m.date)} ${m.from}: ${m.excerpt}${m.truncated ? ' […]' : ''}`),
   ];
-  if (d.older_messages_not_shown > 0) lines.push(`(${d.older_messages_not_shown} older messages not shown: get_thread)`);
+  if (d.older_messages_not_shown > 0)
+    lines.push(`(${d.older_messages_not_shown} older messages not shown: get_thread)`);
   if (d.questions.length > 0) lines.push(`Open questions: ${d.questions.join(' | ')}`);
   if (d.attachment_count > 0) lines.push(`Attachments: ${d.attachment_count}`);
   return lines.join('\n');

@@ -2,7 +2,14 @@ import { clipText } from '@switchboard/google-auth';
 import { defineTool } from '@switchboard/tool-server';
 import { z } from 'zod';
 import { type GmailToolDeps, gmailCall } from '../gmail-context.ts';
-import { attachmentSchema, messageMeta, messageMetaSchema, newestFirst, participantsOf, shortDate } from '../message-view.ts';
+import {
+  attachmentSchema,
+  messageMeta,
+  messageMetaSchema,
+  newestFirst,
+  participantsOf,
+  shortDate,
+} from '../message-view.ts';
 import { extractBody } from '../mime/extract-body.ts';
 import { headerOf } from '../mime/message-headers.ts';
 import { orNotFound } from '../not-found.ts';
@@ -45,7 +52,9 @@ export function getThreadTool(deps: GmailToolDeps) {
       body: z
         .enum(['text', 'html_as_text'])
         .default('text')
-        .describe('text: the plain-text part unless it is a "view in browser" stub; html_as_text: the HTML part, converted.'),
+        .describe(
+          'text: the plain-text part unless it is a "view in browser" stub; html_as_text: the HTML part, converted.',
+        ),
     }),
     outputSchema: z.object({
       thread_id: z.string(),
@@ -60,10 +69,7 @@ export function getThreadTool(deps: GmailToolDeps) {
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     async handler(args, ctx) {
       const call = await gmailCall(deps, ctx);
-      const thread = await orNotFound(
-        deps.gmail.getThread(call, args.thread_id, 'full'),
-        `Thread ${args.thread_id}`,
-      );
+      const thread = await orNotFound(deps.gmail.getThread(call, args.thread_id, 'full'), `Thread ${args.thread_id}`);
       const labelNames = await deps.labels.names(deps.gmail, call);
       const all = thread.messages ?? [];
       const ordered = newestFirst(all);
@@ -157,4 +163,3 @@ function renderThread(
           .join('\n')}`;
   return [head, ...blocks].join('\n') + tail;
 }
-
