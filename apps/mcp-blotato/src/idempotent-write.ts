@@ -4,9 +4,9 @@ import { canonicalJson, DEFAULT_TTL_MS, fingerprintOf, type IdempotencyStore } f
 
 /** What reconciliation found out about an attempt whose outcome was unknown. */
 export type Reconciliation<O> =
-  | { found: O }
+  | { kind: 'found'; outcome: O }
   /** Not seen upstream. `mayResend`: long enough has passed to conclude it never happened. */
-  | { found: null; mayResend: boolean; retryAfterS: number; why: string };
+  | { kind: 'missing'; mayResend: boolean; retryAfterS: number; why: string };
 
 export interface IdempotentWrite<O> {
   store: IdempotencyStore;
@@ -79,9 +79,9 @@ export async function idempotentWrite<O>(w: IdempotentWrite<O>): Promise<Idempot
         await w.store.release(begun.claim);
         throw error;
       }
-      if (found.found !== null) {
-        await w.store.complete(begun.claim, found.found);
-        return { outcome: found.found, idempotencyKey, replayed: true, reconciled: true };
+      if (found.kind === 'found') {
+        await w.store.complete(begun.claim, found.outcome);
+        return { outcome: found.outcome, idempotencyKey, replayed: true, reconciled: true };
       }
       if (!found.mayResend) {
         await w.store.release(begun.claim);

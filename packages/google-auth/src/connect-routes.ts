@@ -67,7 +67,11 @@ export function registerConnectRoutes(app: FastifyInstance, options: ConnectRout
     return page(reply, 404, 'Nothing to connect', body);
   };
 
-  app.get<{ Querystring: { ticket?: string } }>('/connect/start', async (request, reply) => {
+  // The query strings carry the ticket (a bearer link for 15 minutes) and the authorization code: keep these
+  // URLs out of the per-request info logs.
+  const quiet = { logLevel: 'warn' as const };
+
+  app.get<{ Querystring: { ticket?: string } }>('/connect/start', quiet, async (request, reply) => {
     const mode = options.mode;
     if (mode.kind !== 'per-caller' || options.clientId === undefined) return notPerCaller(reply);
     let keyId: string;
@@ -122,6 +126,7 @@ export function registerConnectRoutes(app: FastifyInstance, options: ConnectRout
 
   app.get<{ Querystring: { state?: string; code?: string; error?: string } }>(
     '/connect/callback',
+    quiet,
     async (request, reply) => {
       const mode = options.mode;
       if (mode.kind !== 'per-caller') return notPerCaller(reply);
@@ -218,7 +223,7 @@ export function registerConnectRoutes(app: FastifyInstance, options: ConnectRout
         return page(reply, 410, 'API key deleted', 'The Switchboard API key this link belongs to was deleted.');
       }
       options.credentials.forget(grant.keyId);
-      request.log.info({ keyId: grant.keyId, server: options.server }, 'google account linked');
+      app.log.info({ keyId: grant.keyId, server: options.server }, 'google account linked');
       return page(
         reply,
         200,

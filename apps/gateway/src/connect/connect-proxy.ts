@@ -14,7 +14,9 @@ const PASSED_HEADERS = ['content-type', 'location', 'cache-control', 'set-cookie
 export function connectProxy(registry: UpstreamRegistry) {
   return async (app: FastifyInstance) => {
     // Consent forms post url-encoded bodies; they are forwarded as they came.
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, body),
+    );
     app.route({
       method: ['GET', 'POST'],
       url: '/connect/:upstream/*',
@@ -33,7 +35,9 @@ export function connectProxy(registry: UpstreamRegistry) {
             ...(req.headers.cookie ? { cookie: req.headers.cookie } : {}),
             'x-forwarded-for': req.ip,
           },
-          ...(req.method === 'POST' ? { body: typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? {}) } : {}),
+          ...(req.method === 'POST'
+            ? { body: typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? {}) }
+            : {}),
           headersTimeout: 15_000,
           bodyTimeout: 15_000,
         }).catch(() => undefined);

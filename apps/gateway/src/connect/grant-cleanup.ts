@@ -25,7 +25,10 @@ export function startGrantCleanup(deps: {
       for (const upstream of deps.registry.upstreams) {
         if (!upstream.config.connect) continue;
         const assertion = await deps.signer.sign({ keyId: event.keyId, scopes: [] }, upstream.name);
-        const url = new URL(`/internal/keys/${encodeURIComponent(event.keyId)}/deleted`, new URL(upstream.config.url).origin);
+        const url = new URL(
+          `/internal/keys/${encodeURIComponent(event.keyId)}/deleted`,
+          new URL(upstream.config.url).origin,
+        );
         await request(url, { method: 'POST', headers: { authorization: `Bearer ${assertion}` }, headersTimeout: 5000 })
           .then((res) => res.body.dump())
           .catch((error: unknown) => deps.log({ upstream: upstream.name, err: String(error) }, 'grant cleanup failed'));

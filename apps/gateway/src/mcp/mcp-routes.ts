@@ -225,8 +225,16 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
       );
     }
 
+    // 2026-07-28 requests carry the envelope; one that names the modern revision in its header but lacks
+    // the envelope is a malformed modern request (the SDK answers it), not a 2025 one. A session id wins over
+    // both: Claude sends the modern header on sessions it negotiated as 2025-11-25.
     const envelope = isObject(params?.['_meta']) ? params['_meta'][META.protocolVersion] : undefined;
-    const era: 'legacy' | 'modern' = session === undefined && envelope !== undefined ? 'modern' : 'legacy';
+    const modernHeader = request.headers['mcp-protocol-version'] === MODERN_PROTOCOL_VERSION;
+    // An `initialize` without the envelope is always a 2025 handshake (Claude re-POSTs it with the modern header).
+    const era: 'legacy' | 'modern' =
+      session === undefined && (envelope !== undefined || (modernHeader && method !== 'initialize'))
+        ? 'modern'
+        : 'legacy';
 
     if (method === 'tools/call') {
       return handleToolCall(request, reply, { key, id, params: params ?? {}, era, session, accept });
@@ -457,8 +465,18 @@ function validId(value: unknown): JsonRpcId | undefined {
  */
 function modernHeaderMismatch(request: FastifyRequest, name: string) {
   const version = request.headers['mcp-protocol-version'];
-  const meta = (request.body as { params?: { _meta?: Record<string, unknown> } }).params?._meta ?? {};
-  const claimed = meta[META.protocolVersion];
+  const meta = (request.body as { params?: { _meta?: unknown } }).params?._meta;
+  const claimed = isObject(meta) ? meta[META.protocolVersion] : undefined;
+  if (claimed === undefined) {
+    return (id: JsonRpcId) => ({
+      jsonrpc: '2.0',
+      id,
+      error: {
+        code: -32602,
+        message: `Invalid params: a ${MODERN_PROTOCOL_VERSION} request needs _meta["${META.protocolVersion}"]`,
+      },
+    });
+  }
   if (claimed !== MODERN_PROTOCOL_VERSION) {
     return (id: JsonRpcId) => ({
       jsonrpc: '2.0',
@@ -470,17 +488,16 @@ function modernHeaderMismatch(request: FastifyRequest, name: string) {
       },
     });
   }
+  // SEP-2243: the standard headers are required when the body has the value, and must agree with it.
   const mismatched =
-    (version !== undefined && version !== claimed) ||
-    (request.headers['mcp-method'] !== undefined && request.headers['mcp-method'] !== 'tools/call') ||
-    (request.headers['mcp-name'] !== undefined && request.headers['mcp-name'] !== name);
+    version !== claimed || request.headers['mcp-method'] !== 'tools/call' || request.headers['mcp-name'] !== name;
   if (!mismatched) return undefined;
   return (id: JsonRpcId) => ({
     jsonrpc: '2.0',
     id,
     error: {
       code: -32020,
-      message: 'HeaderMismatch: MCP-Protocol-Version, Mcp-Method or Mcp-Name disagrees with the body',
+      message: 'HeaderMismatch: MCP-Protocol-Version, Mcp-Method and Mcp-Name must be present and agree with the body',
     },
   });
 }

@@ -34,14 +34,19 @@ export function buildProtocolServer(deps: ProtocolServerDeps, key: CallerKey): S
     try {
       return wire(await upstream.request(method, params, caller));
     } catch (error) {
-      // The upstream's own JSON-RPC error keeps its code; failing to reach it is ours to describe.
+      // The upstream's own JSON-RPC error passes through as it was; failing to reach it is ours to describe.
       const failure = asSwitchboardError(error);
       const upstreamCode = failure.context?.['jsonRpcCode'];
-      const code = typeof upstreamCode === 'number' ? upstreamCode : errorCatalogue[failure.code].jsonRpc;
-      throw new ProtocolError(code, failure.message, { code: failure.code, upstream: upstream.name });
+      if (typeof upstreamCode === 'number')
+        throw new ProtocolError(upstreamCode, failure.message, failure.context?.['jsonRpcData']);
+      throw new ProtocolError(errorCatalogue[failure.code].jsonRpc, failure.message, {
+        code: failure.code,
+        upstream: upstream.name,
+      });
     }
   };
-  const notFound = (message: string) => new ProtocolError(ProtocolErrorCode.InvalidParams, message);
+  const notFound = (message: string, data?: Record<string, unknown>) =>
+    new ProtocolError(ProtocolErrorCode.InvalidParams, message, data);
 
   server.setRequestHandler('tools/list', async () => ({
     tools: [...registry.tools.values()]
@@ -78,7 +83,7 @@ export function buildProtocolServer(deps: ProtocolServerDeps, key: CallerKey): S
   server.setRequestHandler('resources/read', async (request) => {
     const owner = registry.resourceOwner(request.params.uri);
     if (owner === undefined || !scopeGrants(key.scopes, owner.name + '_')) {
-      throw notFound(`Resource not found: ${request.params.uri}`);
+      throw notFound(`Resource not found: ${request.params.uri}`, { uri: request.params.uri });
     }
     return forward(owner, 'resources/read', stripMeta(request.params));
   });

@@ -104,7 +104,8 @@ function reasonOf(error: unknown): AccessTokenRefusal {
     if (error.claim === 'iss') return 'issuer';
     return 'invalid';
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) return 'signature';
+  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey)
+    return 'signature';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'signature';
   return 'malformed';
 }

@@ -176,8 +176,10 @@ export class BoundKeys {
 
 const SENTENCES: Record<BoundKeyRefusal, (keyId: string) => string> = {
   unknown: (id) => `The API key this authorization was granted with (${id}) no longer exists; connect again.`,
-  revoked: (id) => `API key ${id}, which this authorization was granted with, was revoked; connect again with a current key.`,
-  expired: (id) => `API key ${id}, which this authorization was granted with, expired; connect again with a current key.`,
+  revoked: (id) =>
+    `API key ${id}, which this authorization was granted with, was revoked; connect again with a current key.`,
+  expired: (id) =>
+    `API key ${id}, which this authorization was granted with, expired; connect again with a current key.`,
   rotated: (id) =>
     `The secret of API key ${id} this authorization was granted with was rotated out; connect again with the new secret.`,
 };

@@ -81,7 +81,10 @@ export class ClientMetadataDocuments {
     const trusted = this.#allowed.has(url.host.toLowerCase()) || this.#allowed.has(url.hostname.toLowerCase());
     const literal = url.hostname.replace(/^\[|\]$/g, '');
     if (!trusted && isIP(literal) !== 0 && !isPublicAddress(literal)) {
-      throw refuse(clientId, `its host ${url.hostname} is a private or special-purpose address, which this server does not fetch`);
+      throw refuse(
+        clientId,
+        `its host ${url.hostname} is a private or special-purpose address, which this server does not fetch`,
+      );
     }
     let response: Awaited<ReturnType<typeof request>>;
     try {
@@ -93,14 +96,20 @@ export class ClientMetadataDocuments {
       });
     } catch (error) {
       if (hasCode(error, PRIVATE_ADDRESS)) {
-        throw refuse(clientId, `${url.hostname} resolves to a private or special-purpose address, which this server does not fetch`);
+        throw refuse(
+          clientId,
+          `${url.hostname} resolves to a private or special-purpose address, which this server does not fetch`,
+        );
       }
       throw refuse(clientId, `it could not be fetched (${describe(error)})`);
     }
     let body: Buffer;
     try {
       if (response.statusCode !== 200) {
-        throw refuse(clientId, `fetching it answered HTTP ${response.statusCode}, not 200 (redirects are not followed)`);
+        throw refuse(
+          clientId,
+          `fetching it answered HTTP ${response.statusCode}, not 200 (redirects are not followed)`,
+        );
       }
       const declared = Number(response.headers['content-length'] ?? '0');
       if (declared > this.#maxBytes) throw refuse(clientId, `it is larger than ${this.#maxBytes} bytes`);
@@ -123,7 +132,11 @@ export class ClientMetadataDocuments {
     } catch {
       throw refuse(clientId, 'it is not JSON');
     }
-    if (typeof document === 'object' && document !== null && (document as { client_id?: unknown }).client_id !== clientId) {
+    if (
+      typeof document === 'object' &&
+      document !== null &&
+      (document as { client_id?: unknown }).client_id !== clientId
+    ) {
       throw refuse(clientId, 'its client_id is not the URL it was fetched from');
     }
     let metadata: ClientMetadata;
@@ -155,7 +168,11 @@ export function isClientIdUrl(value: string): boolean {
   const url = URL.parse(value);
   if (url === null || url.protocol !== 'https:' || url.username !== '' || url.password !== '') return false;
   if (url.pathname === '/' || url.pathname === '') return false;
-  const rawPath = value.slice(8).replace(/^[^/?]*/, '').split('?')[0] ?? '';
+  const rawPath =
+    value
+      .slice(8)
+      .replace(/^[^/?]*/, '')
+      .split('?')[0] ?? '';
   return !rawPath.split('/').some((segment) => ['.', '..'].includes(segment.replace(/%2e/gi, '.')));
 }
 
@@ -176,7 +193,10 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
-function cacheSeconds(header: string | string[] | undefined, bounds: { minS: number; maxS: number; defaultS: number }): number {
+function cacheSeconds(
+  header: string | string[] | undefined,
+  bounds: { minS: number; maxS: number; defaultS: number },
+): number {
   const value = Array.isArray(header) ? header.join(',') : (header ?? '');
   const maxAge = /(?:^|,)\s*max-age\s*=\s*(\d+)/i.exec(value);
   const seconds = maxAge?.[1] === undefined ? bounds.defaultS : Number(maxAge[1]);
@@ -188,7 +208,11 @@ function refuse(clientId: string, why: string): OAuthError {
 }
 
 function hasCode(error: unknown, code: string): boolean {
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+  for (
+    let current: unknown = error, depth = 0;
+    current instanceof Error && depth < 5;
+    current = current.cause, depth++
+  ) {
     if ((current as { code?: unknown }).code === code) return true;
   }
   return false;

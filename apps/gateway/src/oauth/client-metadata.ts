@@ -69,7 +69,10 @@ export function parseClientMetadata(input: unknown, source: MetadataSource): Cli
       `A client ID metadata document must use token_endpoint_auth_method "none", not "${method}".`,
     );
   }
-  if (source === 'document' && (metadata.client_secret !== undefined || metadata.client_secret_expires_at !== undefined)) {
+  if (
+    source === 'document' &&
+    (metadata.client_secret !== undefined || metadata.client_secret_expires_at !== undefined)
+  ) {
     throw new OAuthError('invalid_client_metadata', 'A client ID metadata document must not contain a client secret.');
   }
   if (!(SUPPORTED_AUTH_METHODS as readonly string[]).includes(method)) {
@@ -84,7 +87,10 @@ export function parseClientMetadata(input: unknown, source: MetadataSource): Cli
   }
   const unsupportedResponse = metadata.response_types?.find((r) => r !== 'code');
   if (unsupportedResponse !== undefined) {
-    throw new OAuthError('invalid_client_metadata', `response_types: "${unsupportedResponse}" is not supported; use "code".`);
+    throw new OAuthError(
+      'invalid_client_metadata',
+      `response_types: "${unsupportedResponse}" is not supported; use "code".`,
+    );
   }
   return {
     name: displayName(metadata.client_name),

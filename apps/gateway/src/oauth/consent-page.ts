@@ -186,7 +186,8 @@ function describeScope(scope: string): string {
   const code = `<code>${escapeHtml(scope)}</code>`;
   if (scope === '*') return `${code}: every tool of every service`;
   const star = scope.indexOf('*');
-  if (star === scope.length - 1) return `${code}: every tool whose name starts with “${escapeHtml(scope.slice(0, -1))}”`;
+  if (star === scope.length - 1)
+    return `${code}: every tool whose name starts with “${escapeHtml(scope.slice(0, -1))}”`;
   if (star !== -1) return `${code}: the tools whose names match this pattern`;
   return `${code}: this tool (or every tool of the service with this name)`;
 }

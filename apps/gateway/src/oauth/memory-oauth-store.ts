@@ -97,7 +97,12 @@ export class MemoryOAuthStore implements OAuthStore {
   }
 
   async createFamily(record: FamilyRecord, currentTokenHash: string, ttlMs: number): Promise<void> {
-    this.#put(this.#families, record.id, { record: structuredClone(record), current: currentTokenHash, previous: [] }, ttlMs);
+    this.#put(
+      this.#families,
+      record.id,
+      { record: structuredClone(record), current: currentTokenHash, previous: [] },
+      ttlMs,
+    );
   }
 
   async getFamily(id: string): Promise<FamilyRecord | null> {
@@ -152,7 +157,10 @@ export class MemoryOAuthStore implements OAuthStore {
 
   #sweep(): void {
     const now = this.#clock.now();
-    for (const map of [this.#clients, this.#registrations, this.#codes, this.#families] as Map<string, Entry<unknown>>[]) {
+    for (const map of [this.#clients, this.#registrations, this.#codes, this.#families] as Map<
+      string,
+      Entry<unknown>
+    >[]) {
       for (const [key, entry] of map) if (entry.expiresAt !== null && entry.expiresAt <= now) map.delete(key);
     }
   }

@@ -81,9 +81,7 @@ export class OAuthClients {
    * registering exactly the metadata it registered before gets the same client id back instead of a new row.
    */
   async register(metadata: ClientMetadata): Promise<{ client: ClientRecord; secret: string | null }> {
-    const digest = sha256Hex(
-      JSON.stringify([metadata.name, [...metadata.redirectUris].sort(), metadata.authMethod]),
-    );
+    const digest = sha256Hex(JSON.stringify([metadata.name, [...metadata.redirectUris].sort(), metadata.authMethod]));
     if (metadata.authMethod === 'none') {
       const knownId = await this.#store.findRegistration(digest);
       const known = knownId === null ? null : await this.#store.getClient(knownId);
@@ -94,7 +92,8 @@ export class OAuthClients {
       }
     }
     const created = await this.#create('dynamic', metadata);
-    if (metadata.authMethod === 'none') await this.#store.rememberRegistration(digest, created.client.id, this.#storeTtl());
+    if (metadata.authMethod === 'none')
+      await this.#store.rememberRegistration(digest, created.client.id, this.#storeTtl());
     return created;
   }
 

@@ -107,7 +107,8 @@ export class OAuthGrants {
     const hash = sha256Hex(code);
     const record = code.startsWith(SECRET_PREFIX.code) ? await this.#store.getCode(hash) : null;
     if (record === null) throw new OAuthError('invalid_grant', 'The authorization code is unknown or expired.');
-    if (record.clientId !== client.id) throw new OAuthError('invalid_grant', 'The authorization code was issued to another client.');
+    if (record.clientId !== client.id)
+      throw new OAuthError('invalid_grant', 'The authorization code was issued to another client.');
     if (record.redirectUri !== input.redirectUri) {
       throw new OAuthError('invalid_grant', 'redirect_uri does not match the one the code was issued for.');
     }
@@ -129,7 +130,8 @@ export class OAuthGrants {
         'The authorization code was already used; the tokens issued for it have been revoked. Authorize again.',
       );
     }
-    if (consumed.status === 'missing') throw new OAuthError('invalid_grant', 'The authorization code is unknown or expired.');
+    if (consumed.status === 'missing')
+      throw new OAuthError('invalid_grant', 'The authorization code is unknown or expired.');
     const now = this.#clock.now();
     const family: FamilyRecord = {
       id: familyId,
@@ -159,7 +161,8 @@ export class OAuthGrants {
     const familyId = familyOf(input.refreshToken);
     const family = familyId === null ? null : await this.#store.getFamily(familyId);
     if (family === null) throw new OAuthError('invalid_grant', 'The refresh token is unknown, expired or revoked.');
-    if (family.clientId !== client.id) throw new OAuthError('invalid_grant', 'The refresh token was issued to another client.');
+    if (family.clientId !== client.id)
+      throw new OAuthError('invalid_grant', 'The refresh token was issued to another client.');
     if (family.expiresAt <= this.#clock.now()) {
       await this.#store.deleteFamily(family.id);
       throw new OAuthError('invalid_grant', 'The refresh token expired; authorize again.');
@@ -193,7 +196,8 @@ export class OAuthGrants {
         'This refresh token was already used. Every token of this authorization has been revoked, in case it leaked; authorize again.',
       );
     }
-    if (outcome !== 'rotated') throw new OAuthError('invalid_grant', 'The refresh token is unknown, expired or revoked.');
+    if (outcome !== 'rotated')
+      throw new OAuthError('invalid_grant', 'The refresh token is unknown, expired or revoked.');
     return this.#respond({ ...family, expiresAt }, next);
   }
 
@@ -207,12 +211,14 @@ export class OAuthGrants {
     if (familyId === null) {
       const claims = await this.#tokens.verify(token).catch(() => null);
       if (claims === null || claims.familyId === '') return;
-      if (claims.clientId !== client.id) throw new OAuthError('unauthorized_client', 'The token was issued to another client.');
+      if (claims.clientId !== client.id)
+        throw new OAuthError('unauthorized_client', 'The token was issued to another client.');
       familyId = claims.familyId;
     }
     const family = await this.#store.getFamily(familyId);
     if (family === null) return;
-    if (family.clientId !== client.id) throw new OAuthError('unauthorized_client', 'The token was issued to another client.');
+    if (family.clientId !== client.id)
+      throw new OAuthError('unauthorized_client', 'The token was issued to another client.');
     await this.#store.deleteFamily(familyId);
   }
 
@@ -239,7 +245,9 @@ export class OAuthGrants {
       outcome = await this.#keys.check(keyId, fingerprint);
     } catch (error) {
       if (isSwitchboardError(error) && error.code === 'STORE_UNAVAILABLE') {
-        throw new OAuthError('temporarily_unavailable', 'The key store is unavailable; retry in a moment.', { cause: error });
+        throw new OAuthError('temporarily_unavailable', 'The key store is unavailable; retry in a moment.', {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -249,9 +257,12 @@ export class OAuthGrants {
 
 const KEY_SENTENCES: Record<BoundKeyRefusal, (keyId: string) => string> = {
   unknown: (id) => `The API key this authorization was granted with (${id}) no longer exists; authorize again.`,
-  revoked: (id) => `API key ${id}, which this authorization was granted with, was revoked; authorize again with a current key.`,
-  expired: (id) => `API key ${id}, which this authorization was granted with, expired; authorize again with a current key.`,
-  rotated: (id) => `The secret of API key ${id} this authorization was granted with was rotated out; authorize again with the new secret.`,
+  revoked: (id) =>
+    `API key ${id}, which this authorization was granted with, was revoked; authorize again with a current key.`,
+  expired: (id) =>
+    `API key ${id}, which this authorization was granted with, expired; authorize again with a current key.`,
+  rotated: (id) =>
+    `The secret of API key ${id} this authorization was granted with was rotated out; authorize again with the new secret.`,
 };
 
 /** `sbrt_<family id>.<secret>`: the family id lets one Redis key (one hash slot) hold a whole family. */

@@ -81,7 +81,13 @@ export interface OAuthStore {
    * Replaces the current refresh token if `presentedHash` is it; deletes the family if `presentedHash` is
    * one of its earlier tokens (reuse). Atomic, so two replicas never both rotate one token.
    */
-  rotateFamily(id: string, presentedHash: string, nextHash: string, expiresAt: number, ttlMs: number): Promise<RotateResult>;
+  rotateFamily(
+    id: string,
+    presentedHash: string,
+    nextHash: string,
+    expiresAt: number,
+    ttlMs: number,
+  ): Promise<RotateResult>;
   deleteFamily(id: string): Promise<boolean>;
 
   /** Stores `candidate` unless signing keys are stored already; returns what is stored (first writer wins). */

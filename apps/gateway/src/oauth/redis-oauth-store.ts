@@ -152,7 +152,17 @@ export class RedisOAuthStore implements OAuthStore {
     const key = this.#key('family', record.id);
     await this.#redis
       .multi()
-      .hset(key, 'record', JSON.stringify(record), 'current', currentTokenHash, 'previous', '', 'expires_at', String(record.expiresAt))
+      .hset(
+        key,
+        'record',
+        JSON.stringify(record),
+        'current',
+        currentTokenHash,
+        'previous',
+        '',
+        'expires_at',
+        String(record.expiresAt),
+      )
       .pexpire(key, ttlMs)
       .exec();
   }

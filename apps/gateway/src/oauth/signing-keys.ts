@@ -44,15 +44,20 @@ export class SigningKeys {
 
   private constructor(keys: SigningKey[]) {
     const signer = keys.find((k) => k.privateKey !== null);
-    if (signer === undefined) throw new Error('GATEWAY_OAUTH_SIGNING_KEY holds no private key; one key must be able to sign.');
+    if (signer === undefined)
+      throw new Error('GATEWAY_OAUTH_SIGNING_KEY holds no private key; one key must be able to sign.');
     this.#signer = signer;
     this.#byKid = new Map(keys.map((k) => [k.kid, k]));
     this.#algorithms = [...new Set(keys.map((k) => k.alg))];
   }
 
   /** Parses `GATEWAY_OAUTH_SIGNING_KEY` (JWK, JWK Set or PEM blocks), or generates and shares a P-256 key. */
-  static async load(options: { configured: string | undefined; store: OAuthStore }): Promise<{ keys: SigningKeys; generated: boolean }> {
-    if (options.configured !== undefined) return { keys: await SigningKeys.parse(options.configured), generated: false };
+  static async load(options: {
+    configured: string | undefined;
+    store: OAuthStore;
+  }): Promise<{ keys: SigningKeys; generated: boolean }> {
+    if (options.configured !== undefined)
+      return { keys: await SigningKeys.parse(options.configured), generated: false };
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const candidate = JSON.stringify({ keys: [{ ...privateKey.export({ format: 'jwk' }), alg: 'ES256' }] });
     const stored = await options.store.claimSigningKeys(candidate);
@@ -74,7 +79,11 @@ export class SigningKeys {
       const jwks = (parsed as { keys?: unknown }).keys;
       const list = Array.isArray(jwks) ? (jwks as JWK[]) : [parsed as JWK];
       for (const jwk of list) {
-        objects.push(jwk.d === undefined ? createPublicKey({ key: jwk as never, format: 'jwk' }) : createPrivateKey({ key: jwk as never, format: 'jwk' }));
+        objects.push(
+          jwk.d === undefined
+            ? createPublicKey({ key: jwk as never, format: 'jwk' })
+            : createPrivateKey({ key: jwk as never, format: 'jwk' }),
+        );
         declaredAlgs.push(jwk.alg);
         declaredKids.push(jwk.kid);
       }
@@ -103,7 +112,8 @@ export class SigningKeys {
         publicJwk: { ...exported, kid, alg, use: 'sig' },
       });
     }
-    if (new Set(keys.map((k) => k.kid)).size !== keys.length) throw new Error('GATEWAY_OAUTH_SIGNING_KEY repeats a kid.');
+    if (new Set(keys.map((k) => k.kid)).size !== keys.length)
+      throw new Error('GATEWAY_OAUTH_SIGNING_KEY repeats a kid.');
     return new SigningKeys(keys);
   }
 
@@ -160,12 +170,14 @@ function algorithmOf(publicKey: KeyObject, declared: string | undefined): string
   } else if (type === 'ed25519') {
     alg = 'EdDSA';
   } else if (type === 'rsa') {
-    if ((details?.modulusLength ?? 0) < 2048) throw new Error('GATEWAY_OAUTH_SIGNING_KEY: RSA keys need at least 2048 bits.');
+    if ((details?.modulusLength ?? 0) < 2048)
+      throw new Error('GATEWAY_OAUTH_SIGNING_KEY: RSA keys need at least 2048 bits.');
     alg = declared !== undefined && ['RS256', 'PS256'].includes(declared) ? declared : 'RS256';
   } else {
     alg = '';
   }
-  if (alg === '') throw new Error(`GATEWAY_OAUTH_SIGNING_KEY: unsupported key type ${type}; use P-256, Ed25519 or RSA.`);
+  if (alg === '')
+    throw new Error(`GATEWAY_OAUTH_SIGNING_KEY: unsupported key type ${type}; use P-256, Ed25519 or RSA.`);
   if (declared !== undefined && declared !== alg && type !== 'rsa') {
     throw new Error(`GATEWAY_OAUTH_SIGNING_KEY: a ${type} key cannot sign ${declared}.`);
   }

@@ -183,7 +183,7 @@ export class UpstreamConnection {
     );
     if (response.error !== undefined) {
       throw new SwitchboardError('UPSTREAM_ERROR', response.error.message, {
-        context: { upstream: this.name, jsonRpcCode: response.error.code },
+        context: { upstream: this.name, jsonRpcCode: response.error.code, jsonRpcData: response.error.data },
       });
     }
     return response.result ?? {};

@@ -22,7 +22,7 @@ export function mediaTools({ client, idempotency, config }: BlotatoToolDeps) {
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     async handler({ source_url, idempotency_key }, ctx) {
       const call = callContext(ctx);
-      const result = await idempotentWrite({
+      const result = await idempotentWrite<{ media_url: string }>({
         store: idempotency,
         tool: 'import_media',
         callerKeyId: ctx.caller.keyId,
@@ -36,7 +36,7 @@ export function mediaTools({ client, idempotency, config }: BlotatoToolDeps) {
         },
         // Blotato lists no media to look in; a second import only stores another copy, so it is resent.
         async reconcile() {
-          return { found: null, mayResend: true, retryAfterS: 0, why: '' };
+          return { kind: 'missing', mayResend: true, retryAfterS: 0, why: '' };
         },
       });
       const structured = {

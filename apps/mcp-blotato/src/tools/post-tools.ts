@@ -17,6 +17,15 @@ const idempotencyKeyField = z
 
 const issueSchema = z.object({ field: z.string(), message: z.string() });
 
+interface PublishOutcome {
+  /** `found`: an earlier attempt's post, found on Blotato after its outcome was unknown. */
+  state: 'submitted' | 'scheduled' | 'found';
+  post_submission_id: string | null;
+  /** The id Blotato lists a found post under (no submission id is listed). */
+  post_id: string | null;
+  scheduled_time: string | null;
+}
+
 export function postTools({ client, idempotency, config }: BlotatoToolDeps) {
   const preparePostTool = defineTool({
     name: 'prepare_post',
@@ -93,7 +102,7 @@ export function postTools({ client, idempotency, config }: BlotatoToolDeps) {
         mediaCount: body.post.content.mediaUrls.length,
         scheduledTime: prepared.scheduledTime,
       };
-      const result = await idempotentWrite({
+      const result = await idempotentWrite<PublishOutcome>({
         store: idempotency,
         tool: 'publish_post',
         callerKeyId: ctx.caller.keyId,
@@ -105,7 +114,7 @@ export function postTools({ client, idempotency, config }: BlotatoToolDeps) {
         async send() {
           const { postSubmissionId } = await client.createPost(call, body);
           return {
-            state: prepared.when === 'immediately' ? ('submitted' as const) : ('scheduled' as const),
+            state: prepared.when === 'immediately' ? 'submitted' : 'scheduled',
             post_submission_id: postSubmissionId,
             post_id: null,
             scheduled_time: prepared.scheduledTime,
@@ -116,25 +125,21 @@ export function postTools({ client, idempotency, config }: BlotatoToolDeps) {
           const found = await findPost(client, call, { ...attempt, sentAt });
           if (found !== undefined) {
             return {
-              found: {
-                state: 'found' as const,
-                post_submission_id: null,
-                post_id: found.postId,
-                scheduled_time: found.scheduledTime,
-              },
+              kind: 'found',
+              outcome: { state: 'found', post_submission_id: null, post_id: found.postId, scheduled_time: found.scheduledTime },
             };
           }
           const waitedMs = Date.now() - uncertain.since;
           const leftS = Math.ceil((config.reconcileSettleMs - waitedMs) / 1000);
           if (leftS > 0) {
             return {
-              found: null,
+              kind: 'missing',
               mayResend: false,
               retryAfterS: Math.min(leftS, 30),
               why: `An earlier attempt with this idempotency_key may have reached Blotato, but the post is not visible there yet (posts being processed are not listed). Nothing was sent now. Retry in ${Math.min(leftS, 30)} s with the same key: Switchboard checks again, and sends the post only if it has still not appeared ${Math.ceil(config.reconcileSettleMs / 1000)} s after that attempt.`,
             };
           }
-          return { found: null, mayResend: true, retryAfterS: 0, why: '' };
+          return { kind: 'missing', mayResend: true, retryAfterS: 0, why: '' };
         },
       });
       const o = result.outcome;

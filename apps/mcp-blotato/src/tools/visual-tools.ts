@@ -109,7 +109,7 @@ export function visualTools({ client, idempotency, config }: BlotatoToolDeps) {
         ...(title === undefined ? {} : { title }),
       };
       const call = callContext(ctx);
-      const result = await idempotentWrite({
+      const result = await idempotentWrite<{ visual_id: string; status: string }>({
         store: idempotency,
         tool: 'create_visual',
         callerKeyId: ctx.caller.keyId,
@@ -125,7 +125,7 @@ export function visualTools({ client, idempotency, config }: BlotatoToolDeps) {
         // Blotato offers no way to find a visual by request, and another attempt spends credits again.
         async reconcile() {
           return {
-            found: null,
+            kind: 'missing',
             mayResend: false,
             retryAfterS: 60,
             why: 'An earlier create_visual with this idempotency_key may have started a visual (and spent credits), but Blotato offers no way to look it up, so Switchboard will not start another. Check https://my.blotato.com; to render a new one anyway, use a new idempotency_key.',
