@@ -161,7 +161,7 @@ describe('aggregating gateway', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     assert.equal(response.status, 404);
-    assert.equal((await response.json()).error.code, -32001);
+    assert.equal(((await response.json()) as { error: { code: number } }).error.code, -32001);
   });
 
   it('isolates a dead upstream: other tools keep working, its tools fail fast naming it, and it comes back', async () => {

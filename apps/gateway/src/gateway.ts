@@ -18,6 +18,7 @@ import { createMemoryEventHub, createRedisEventHub, type EventHub } from './even
 import { createKeyEvents, createKeyStore, KeyAuthenticator, type KeyEvents, KeyService } from './keys/index.ts';
 import { InFlightCalls } from './mcp/in-flight-calls.ts';
 import { LegacySessions } from './mcp/legacy-sessions.ts';
+import { createOAuthFrontDoor, type OAuthFrontDoor } from './oauth/index.ts';
 import { createGatewayMetrics } from './observability/gateway-metrics.ts';
 import { buildPublicApp } from './public-app.ts';
 import { admitAll } from './rate-limits/admission.ts';
@@ -33,6 +34,8 @@ export interface Gateway {
   keys: KeyService;
   registry: UpstreamRegistry;
   limiter: ResilientRateLimiter;
+  /** OAuth front door; its `adminRoutes` belong in the admin app's guarded scope. */
+  oauth: OAuthFrontDoor;
   /** The admin token in force (configured, or generated for this process). */
   adminToken: string;
   adminTokenGenerated: boolean;
@@ -75,6 +78,23 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
   const keyEvents: KeyEvents = createKeyEvents(config.REDIS_URL === undefined ? {} : { redis: config.REDIS_URL });
   const keys = new KeyService({ store, events: keyEvents, audit, clock });
   const authenticator = new KeyAuthenticator({ store, events: keyEvents, audit, clock });
+  const oauth = await createOAuthFrontDoor({
+    publicUrl: config.GATEWAY_PUBLIC_URL,
+    clock,
+    redis,
+    keyStore: store,
+    keyEvents,
+    apiKeys: authenticator,
+    keyService: keys,
+    audit,
+    signingKey: config.GATEWAY_OAUTH_SIGNING_KEY,
+    accessTokenTtlS: config.GATEWAY_OAUTH_ACCESS_TOKEN_TTL_S,
+    refreshTokenTtlS: config.GATEWAY_OAUTH_REFRESH_TOKEN_TTL_S,
+    clientIdleTtlS: config.GATEWAY_OAUTH_CLIENT_IDLE_TTL_S,
+    metadataDocuments: { allowedHosts: config.GATEWAY_OAUTH_CIMD_ALLOWED_HOSTS, caFile: config.GATEWAY_OAUTH_CIMD_CA_FILE },
+    logger: { warn: (details, message) => publicApp.log.warn(details, message) },
+  });
+  if (oauth.signingKeyGenerated && redis === undefined) generatedSecrets.push('GATEWAY_OAUTH_SIGNING_KEY');
 
   const limiter = createResilientRateLimiter({
     ...(redis === undefined ? {} : { primary: createRedisRateLimiter(redis) }),
@@ -139,13 +159,14 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
   const publicApp = await buildPublicApp({
     logLevel: config.LOG_LEVEL,
     readiness,
-    plugins: [connectProxy(registry)],
+    hooks: [oauth.addHooks],
+    plugins: [connectProxy(registry), oauth.routes],
     mcp: {
       registry,
       sessions,
       inFlight,
       hub,
-      authenticator,
+      authenticator: oauth.authenticator,
       admission,
       metrics,
       info: GATEWAY_INFO,
@@ -153,8 +174,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       callTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS,
       bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
       allowedHosts,
-      challenge: (reason) =>
-        `Bearer realm="switchboard", error="invalid_token", error_description="${reason.replaceAll('"', "'")}"`,
+      challenge: oauth.challenge,
     },
   });
   const adminApp = await buildAdminApp({
@@ -184,6 +204,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     keys,
     registry,
     limiter,
+    oauth,
     adminToken,
     adminTokenGenerated,
     generatedSecrets,
@@ -193,6 +214,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       await adminApp.close();
       await registry.close();
       await authenticator.close();
+      await oauth.close();
       await keyEvents.close();
       await limiter.close();
       await hub.close();

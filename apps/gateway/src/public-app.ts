@@ -8,6 +8,8 @@ export interface PublicAppOptions {
   logLevel: string;
   /** Further route groups on the public listener (OAuth front door, account connect flows). */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Hooks for every route, added before any route group (e.g. the OAuth step-up challenge on `/mcp`). */
+  hooks?: ((app: FastifyInstance) => void)[];
 }
 
 /**
@@ -32,6 +34,7 @@ export async function buildPublicApp(options: PublicAppOptions): Promise<Fastify
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
+  for (const addHooks of options.hooks ?? []) addHooks(app);
   await app.register(healthRoutes, { readiness: options.readiness });
   await app.register(mcpRoutes, options.mcp);
   for (const plugin of options.plugins ?? []) await app.register(plugin);

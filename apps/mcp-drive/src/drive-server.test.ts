@@ -168,6 +168,12 @@ describe('Drive tool server, per-caller Google accounts (in-memory grants)', () 
       raw.structuredContent.files.map((f: any) => f.file_id),
       [JSON_ID],
     );
+    const rawFullText = await server.call('key_alice', 'search_files', { raw_query: "fullText contains 'runbook'" });
+    assert.deepEqual(
+      rawFullText.structuredContent.files.map((f: any) => f.file_id),
+      [HANDBOOK_DOC_ID],
+      'no orderBy with fullText, which Drive refuses',
+    );
     const breakout = await server.call('key_alice', 'search_files', { raw_query: "name = 'x') or (trashed = true" });
     assert.equal(breakout.structuredContent.error.code, 'VALIDATION_FAILED');
   });

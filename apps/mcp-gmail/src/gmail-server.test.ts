@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { CallerAssertionSigner } from '@switchboard/caller-assertion';
 import { createRedis } from '@switchboard/redis';
 import { SHARED_REDIS_URL, uniquePrefix } from '@switchboard/testing';
@@ -10,6 +9,8 @@ import {
   FALCON_FINAL_LINE,
   FALCON_SUBJECT,
   type FakeGoogle,
+  type McpCaller,
+  mcpCaller,
   NEWSLETTER_SUBJECT,
   startFakeGoogle,
 } from '../../../test/fakes/google/index.ts';
@@ -21,10 +22,9 @@ const PUBLIC_URL = 'https://switchboard.example.test';
 const ENCRYPTION_KEY = Buffer.alloc(32, 9).toString('base64');
 const FAST_RETRY = { maxAttempts: 4, maxWaitMs: 3_000, baseMs: 20, capMs: 100 };
 
-interface Harness {
+interface Harness extends Pick<McpCaller, 'call' | 'client'> {
   app: FastifyInstance;
   url: string;
-  call(keyId: string, name: string, args?: Record<string, unknown>): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -45,27 +45,14 @@ async function startServer(google: FakeGoogle, env: Record<string, string>, extr
     retry: FAST_RETRY,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const signer = new CallerAssertionSigner({ secrets: [SECRET] });
-  const clients = new Map<string, Client>();
+  const caller = mcpCaller({ url, audience: 'gmail', secret: SECRET });
   const harness: Harness = {
     app,
     url,
-    async call(keyId, name, args = {}) {
-      let client = clients.get(keyId);
-      if (client === undefined) {
-        client = new Client({ name: 'gmail-test', version: '1' }, { versionNegotiation: { mode: 'auto' } });
-        const token = await signer.sign({ keyId, scopes: ['*'] }, 'gmail');
-        await client.connect(
-          new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-            requestInit: { headers: { authorization: `Bearer ${token}` } },
-          }),
-        );
-        clients.set(keyId, client);
-      }
-      return client.callTool({ name, arguments: args });
-    },
+    call: caller.call,
+    client: caller.client,
     async close() {
-      for (const client of clients.values()) await client.close();
+      await caller.close();
       await app.close();
       await redis?.quit();
     },
@@ -511,16 +498,7 @@ describe('Gmail tool server, single shared account (GOOGLE_REFRESH_TOKEN), sendi
   });
 
   it('offers no send tool unless GMAIL_SEND_ENABLED', async () => {
-    const client = new Client({ name: 't', version: '1' }, { versionNegotiation: { mode: 'auto' } });
-    const token = await new CallerAssertionSigner({ secrets: [SECRET] }).sign(
-      { keyId: 'key_one', scopes: [] },
-      'gmail',
-    );
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${token}` } },
-      }),
-    );
+    const client = await server.client('key_one');
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
     assert.deepEqual(names, [
@@ -536,7 +514,6 @@ describe('Gmail tool server, single shared account (GOOGLE_REFRESH_TOKEN), sendi
       assert.equal(typeof tool.annotations?.readOnlyHint, 'boolean');
     }
     assert.match(tools.find((t) => t.name === 'create_draft')?.description ?? '', /turned off by the operator/);
-    await client.close();
   });
 });
 

@@ -79,7 +79,7 @@ describe('tool server kit', () => {
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
       });
       assert.equal(response.status, 401);
-      assert.equal((await response.json()).code, 'UNAUTHENTICATED');
+      assert.equal(((await response.json()) as { code: string }).code, 'UNAUTHENTICATED');
     }
   });
 });

@@ -70,7 +70,7 @@ export function buildToolServer(options: ToolServerOptions): FastifyInstance {
         });
     }
     reply.hijack();
-    const auth = { token: 'caller-assertion', clientId: caller.keyId, scopes: caller.scopes, extra: { caller } };
+    const auth = { token: 'caller-assertion', clientId: caller.keyId, scopes: [...caller.scopes], extra: { caller } };
     await node(Object.assign(request.raw, { auth }), reply.raw, request.body);
   });
 

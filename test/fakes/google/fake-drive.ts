@@ -139,6 +139,17 @@ export function registerFakeDrive(app: FastifyInstance, state: FakeGoogleState, 
         (file.driveId === undefined || (allDrives && corpora !== 'user')) &&
         (filter === undefined || matchesDriveQuery(filter, file, account.drive.rootId)),
     );
+    if (q['orderBy'] !== undefined && /\bfullText\b/.test(q['q'] ?? '')) {
+      const message =
+        'Sorting is not supported for queries with fullText terms. Results are always in descending relevance order.';
+      return reply.code(403).send({
+        error: {
+          code: 403,
+          message,
+          errors: [{ message, domain: 'global', reason: 'forbidden', location: 'orderBy', locationType: 'parameter' }],
+        },
+      });
+    }
     const orderBy = q['orderBy'] ?? 'modifiedTime desc';
     visible.sort((a, b) => {
       if (orderBy.startsWith('folder')) {

@@ -65,7 +65,7 @@ export function registerFakeOAuth(
     return reply
       .type('text/html')
       .send(
-        `<!doctype html><title>Choose an account (FAKE Google, test infrastructure)</title><h1>Choose an account</h1><p>Requested: ${scopes.join(' ')}</p><ul>${choices}</ul><a href="/o/oauth2/v2/auth/deny?request=${id}">Cancel</a>`,
+        `<!doctype html><title>Choose an account (FAKE Google, test infrastructure)</title><h1>Choose an account</h1><p>Requested: ${scopes.join(' ').replace(/[<>&"]/g, '')}</p><ul>${choices}</ul><a href="/o/oauth2/v2/auth/deny?request=${id}">Cancel</a>`,
       );
   });
 

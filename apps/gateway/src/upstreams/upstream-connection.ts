@@ -116,14 +116,15 @@ export class UpstreamConnection {
         bodyTimeout: timeoutMs,
       });
       const contentType = String(res.headers['content-type'] ?? '');
-      res.body.setEncoding('utf8');
       if (res.statusCode >= 500 || res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 404) {
+        res.body.setEncoding('utf8');
         const text = await collect(res.body);
         this.breaker.failure();
         throw upstreamHttpError(this.name, res.statusCode, text);
       }
       if (contentType.includes('text/event-stream')) {
         options.onStart?.('sse');
+        res.body.setEncoding('utf8');
         const parser = new SseParser((data) => {
           const parsed = parseJson(data);
           if (parsed === undefined) return;
@@ -138,7 +139,7 @@ export class UpstreamConnection {
         if (response === undefined) parser.end();
       } else {
         options.onStart?.('json');
-        const parsed = parseJson(await collect(res.body));
+        const parsed = parseJson(await res.body.text());
         if (isResponse(parsed)) response = parsed;
       }
     } catch (error) {

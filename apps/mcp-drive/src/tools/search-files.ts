@@ -49,12 +49,13 @@ export function searchFilesTool(deps: DriveToolDeps) {
         rawQuery: args.raw_query,
       });
       const pageToken = decodeCursor(args.cursor, { q });
-      // Drive cannot sort full-text searches (they come by relevance); everything else newest first.
+      // Drive refuses orderBy with fullText terms (403 "Sorting is not supported for queries with fullText
+      // terms", n8n-io/n8n#4874): those come by relevance, everything else newest first.
       const list = await deps.drive.listFiles(call, {
         q,
         pageSize: args.limit,
         ...(pageToken === undefined ? {} : { pageToken }),
-        ...(args.text === undefined ? { orderBy: 'modifiedTime desc' } : {}),
+        ...(/\bfullText\b/.test(q) ? {} : { orderBy: 'modifiedTime desc' }),
       });
       const rows = (list.files ?? []).map(fileRow);
       const nextCursor = list.nextPageToken === undefined ? undefined : encodeCursor(list.nextPageToken, { q });
