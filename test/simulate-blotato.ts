@@ -247,6 +247,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const perCallerAdmitted = new Map<string, number>();
   for (let c = 0; c < options.callers; c++) perCallerAdmitted.set(`key_sim_${String(c).padStart(2, '0')}`, 0);
   for (const a of half) perCallerAdmitted.set(a.caller, (perCallerAdmitted.get(a.caller) ?? 0) + 1);
+  if (process.env['SIM_DEBUG']) {
+    for (const a of byTime) console.log(a.caller, (a.firstTryAt - started), '→', (a.acceptedAt ?? 0) - started);
+    console.log([...perCallerAdmitted.entries()]);
+  }
   const latencies = acceptedAttempts.map((a) => (a.acceptedAt ?? 0) - a.firstTryAt).sort((x, y) => x - y);
 
   for (const c of clients.values()) await c.close().catch(() => {});

@@ -26,7 +26,11 @@ describe('graceful shutdown', { timeout: 60_000 }, () => {
     const token = /first API key: (sb_\S+)/.exec(gateway.output())?.[1];
     assert.ok(token, 'the banner prints a first key on an empty store');
     const client = new Client({ name: 'drain', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(gateway.mcpUrl, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(gateway.mcpUrl, {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
     await new Promise((r) => setTimeout(r, 200)); // the client's GET stream is open now
     const call = client.callTool({ name: 'echo_slow', arguments: { steps: 20 } });
     await new Promise((r) => setTimeout(r, 300));
