@@ -124,7 +124,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         BLOTATO_BASE_URL: fake.url,
         GOVERNOR_MAX_WAIT_MS: String(options.maxWaitMs),
         LOG_LEVEL: 'silent',
-        ...(options.postBudget === undefined ? {} : { BLOTATO_BUDGETS: JSON.stringify({ post_create: options.postBudget }) }),
+        ...(options.postBudget === undefined
+          ? {}
+          : { BLOTATO_BUDGETS: JSON.stringify({ post_create: options.postBudget }) }),
       });
       const app = buildBlotatoServer(config, { redis });
       apps.push(app);
@@ -145,7 +147,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     let client = clients.get(id);
     if (client === undefined) {
       client = new Client({ name: 'simulate-blotato', version: '1' }, { versionNegotiation: { mode: 'auto' } });
-      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: await authHeaders(caller) } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: await authHeaders(caller) } }),
+      );
       clients.set(id, client);
     }
     return client;
@@ -218,10 +222,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       work.push(sleep(at).then(() => publish(caller, n)));
     }
   }
-  const progress = setInterval(() => {
-    const done = attempts.filter((a) => a.acceptedAt !== undefined).length;
-    log(`  ${Math.round((Date.now() - started) / 1000)} s: ${done}/${options.publishes} accepted, ${deferrals} deferrals`);
-  }, Math.max(5_000, options.windowMs / 2));
+  const progress = setInterval(
+    () => {
+      const done = attempts.filter((a) => a.acceptedAt !== undefined).length;
+      log(
+        `  ${Math.round((Date.now() - started) / 1000)} s: ${done}/${options.publishes} accepted, ${deferrals} deferrals`,
+      );
+    },
+    Math.max(5_000, options.windowMs / 2),
+  );
   await Promise.all(work);
   clearInterval(progress);
   const durationMs = Date.now() - started;
@@ -248,7 +257,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   for (let c = 0; c < options.callers; c++) perCallerAdmitted.set(`key_sim_${String(c).padStart(2, '0')}`, 0);
   for (const a of half) perCallerAdmitted.set(a.caller, (perCallerAdmitted.get(a.caller) ?? 0) + 1);
   if (process.env['SIM_DEBUG']) {
-    for (const a of byTime) console.log(a.caller, (a.firstTryAt - started), '→', (a.acceptedAt ?? 0) - started);
+    for (const a of byTime) console.log(a.caller, a.firstTryAt - started, '→', (a.acceptedAt ?? 0) - started);
     console.log([...perCallerAdmitted.entries()]);
   }
   const latencies = acceptedAttempts.map((a) => (a.acceptedAt ?? 0) - a.firstTryAt).sort((x, y) => x - y);
@@ -297,14 +306,29 @@ export function checksOf(r: SimulationReport): Check[] {
   const limit = r.options.fakeLimits['POST /v2/posts'] ?? Number.POSITIVE_INFINITY;
   const per429 = Object.values(r.upstream429s);
   return [
-    { name: 'publishes accepted', value: `${r.accepted}/${r.options.publishes}`, requirement: 'all', ok: r.accepted === r.options.publishes },
+    {
+      name: 'publishes accepted',
+      value: `${r.accepted}/${r.options.publishes}`,
+      requirement: 'all',
+      ok: r.accepted === r.options.publishes,
+    },
     {
       name: 'upstream 429s (by route)',
-      value: per429.length === 0 ? '0' : Object.entries(r.upstream429s).map(([k, v]) => `${k}: ${v}`).join(', '),
+      value:
+        per429.length === 0
+          ? '0'
+          : Object.entries(r.upstream429s)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', '),
       requirement: '≤ 1 per route',
       ok: per429.every((n) => n <= 1),
     },
-    { name: 'upstream 429s once warm', value: String(r.upstream429sWarm), requirement: '0', ok: r.upstream429sWarm === 0 },
+    {
+      name: 'upstream 429s once warm',
+      value: String(r.upstream429sWarm),
+      requirement: '0',
+      ok: r.upstream429sWarm === 0,
+    },
     {
       name: 'max posts created in any window',
       value: `${r.maxPostsInAnyWindow} per ${r.options.windowMs / 1000} s`,
@@ -320,7 +344,12 @@ export function checksOf(r: SimulationReport): Check[] {
       requirement: 'each with a retry time',
       ok: r.deferralsWithoutRetryTime === 0,
     },
-    { name: 'retries before the time told', value: String(r.retriesBeforeTold), requirement: '0', ok: r.retriesBeforeTold === 0 },
+    {
+      name: 'retries before the time told',
+      value: String(r.retriesBeforeTold),
+      requirement: '0',
+      ok: r.retriesBeforeTold === 0,
+    },
     {
       name: "fairness: Jain's index at half the posts",
       value: r.jainAtHalf.toFixed(3),

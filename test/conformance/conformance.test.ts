@@ -39,8 +39,16 @@ describe('MCP conformance suite (0.1.13, all scenarios) through the gateway', ()
     const failing = result.scenarios.filter((scenario) => scenario.failed > 0).map((scenario) => scenario.name);
     assert.deepEqual(failing, [], `failing scenarios:\n${result.output.slice(-4000)}`);
     assert.ok(result.passed >= 40, `only ${result.passed} checks passed`);
-    for (const name of ['tools-call-sampling', 'tools-call-elicitation', 'json-schema-2020-12', 'dns-rebinding-protection']) {
-      assert.ok(result.scenarios.some((scenario) => scenario.name === name && scenario.passed > 0), `${name} did not pass`);
+    for (const name of [
+      'tools-call-sampling',
+      'tools-call-elicitation',
+      'json-schema-2020-12',
+      'dns-rebinding-protection',
+    ]) {
+      assert.ok(
+        result.scenarios.some((scenario) => scenario.name === name && scenario.passed > 0),
+        `${name} did not pass`,
+      );
     }
   });
 });

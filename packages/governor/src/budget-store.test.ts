@@ -13,6 +13,8 @@ const request = (callerKey: string, overrides: Partial<AdmitRequest> = {}): Admi
   slotMs: 2000,
   weight: 1,
   maxWaitMs: 5000,
+  localQueued: 0,
+  maxHeld: 100,
   mode: 'admit',
   ...overrides,
 });
@@ -59,6 +61,24 @@ function contract(label: string, make: () => BudgetStore) {
       assert.ok(!heavy.admitted && !next.admitted);
       if (heavy.admitted || next.admitted) return;
       assert.ok(Math.abs(next.retryAfterMs - heavy.retryAfterMs - 3000) <= 5, 'a weight-3 call takes three slots');
+    });
+
+    it('lets a caller hold only so many places; a call beyond books nothing and is told when its turn comes', async () => {
+      const budget = uniquePrefix('b');
+      const held = (caller: string, over: Partial<AdmitRequest> = {}) =>
+        store.admit(budget, request(caller, { mode: 'admit', slotMs: 1000, maxWaitMs: 500, localWaitMs: 1000, maxHeld: 2, ...over }));
+      const a1 = await held('a');
+      const a2 = await held('a');
+      assert.ok(!a1.admitted && !a2.admitted, 'booked');
+      const a3 = await held('a');
+      assert.equal(a3.admitted, false);
+      const b1 = await held('b');
+      assert.equal(b1.admitted, false);
+      if (a1.admitted || a2.admitted || a3.admitted || b1.admitted) return;
+      assert.ok(b1.retryAfterMs <= a3.retryAfterMs + 50, `b gets a place no later than a third call of a (${b1.retryAfterMs} ≤ ${a3.retryAfterMs})`);
+      assert.ok(a3.retryAfterMs > a2.retryAfterMs, `told to come back after its last place (${a3.retryAfterMs} > ${a2.retryAfterMs})`);
+      const queuedHere = await held('c', { localQueued: 2, localWaitMs: 0, maxWaitMs: 60_000 });
+      assert.equal(queuedHere.admitted, false, 'calls queued on this replica count as places held');
     });
 
     it('admits a caller returning with a due ticket even when the budget is booked', async () => {

@@ -14,6 +14,10 @@ export interface AdmitRequest {
   /** Units (slots) the call takes. */
   weight: number;
   maxWaitMs: number;
+  /** The caller's calls queued (admitted, not started) on this replica. */
+  localQueued: number;
+  /** Places (tickets + queued calls) one caller may hold; beyond, a call books nothing and is told when to return. */
+  maxHeld: number;
   /** `admit`: admit when the wait fits, else a ticket; `defer`: a ticket in any case. */
   mode: 'admit' | 'defer';
 }
@@ -41,6 +45,11 @@ export interface BudgetStore {
 export const TICKET_GRACE_MS = 60_000;
 /** How early: timers and clocks are not exact, and retry hints are rounded up to whole seconds. */
 export const TICKET_EARLY_MS = 1_000;
+/**
+ * Places one caller may hold in a budget at a time. Two keeps a caller's own calls flowing back to back
+ * while bounding what a burst can book ahead of callers who arrive a moment later.
+ */
+export const MAX_HELD_PER_CALLER = 2;
 
 interface Ticket {
   callerKey: string;
@@ -77,6 +86,13 @@ export class MemoryBudgetStore implements BudgetStore {
     const pausedForMs = Math.max(0, state.pauseUntil - now);
     state.tickets = state.tickets.filter((t) => t.dueAt >= now - TICKET_GRACE_MS);
     for (const [index, at] of state.slots) if (at < now - TICKET_GRACE_MS) state.slots.delete(index);
+    const oldest = Math.floor((now - TICKET_GRACE_MS) / unit);
+    for (const [caller, i] of state.last) if (i < oldest) state.last.delete(caller);
+
+    const current = Math.floor(now / unit);
+    const last = state.last.get(request.callerKey);
+    let holders = [...state.last.values()].filter((index) => index > current).length;
+    if (last === undefined || last <= current) holders++;
 
     if (request.mode === 'admit') {
       const due = state.tickets.findIndex(
@@ -86,21 +102,19 @@ export class MemoryBudgetStore implements BudgetStore {
         state.tickets.splice(due, 1);
         return { admitted: true, ticketed: true, pausedForMs };
       }
-      let promised = 0;
-      for (const at of state.slots.values()) if (at >= now - TICKET_EARLY_MS && at <= now + request.maxWaitMs) promised++;
-      if (Math.max(request.localWaitMs, pausedForMs) + promised * unit <= request.maxWaitMs) {
-        return { admitted: true, ticketed: false, pausedForMs };
+      const held = state.tickets.filter((t) => t.callerKey === request.callerKey).length + request.localQueued;
+      if (held >= request.maxHeld) {
+        let turn = now + Math.max(pausedForMs, request.localWaitMs);
+        if (last !== undefined) turn = Math.max(turn, last * unit);
+        turn += holders * request.weight * unit;
+        return { admitted: false, retryAfterMs: Math.ceil(turn - now), pausedForMs };
       }
     }
 
-    let start = Math.ceil((now + Math.max(pausedForMs, request.localWaitMs)) / unit);
-    const last = state.last.get(request.callerKey);
-    if (last !== undefined) {
-      const current = Math.floor(now / unit);
-      let holders = [...state.last.values()].filter((index) => index > current).length;
-      if (last <= current) holders++;
-      start = Math.max(start, last + holders * request.weight);
-    }
+    // See lua/admit.lua: a local queue longer than the wait bound pushes the booking past it.
+    const backlog = request.localWaitMs > request.maxWaitMs ? request.localWaitMs : 0;
+    let start = Math.ceil((now + Math.max(pausedForMs, backlog)) / unit);
+    if (last !== undefined) start = Math.max(start, last + holders * request.weight);
     let index = start;
     for (let probes = 0; probes < 100_000; probes++) {
       const taken = Array.from({ length: request.weight }, (_, i) => index + i).find((i) => state.slots.has(i));
@@ -109,10 +123,9 @@ export class MemoryBudgetStore implements BudgetStore {
     }
     for (let i = 0; i < request.weight; i++) state.slots.set(index + i, (index + i) * unit);
     const dueAt = Math.ceil(index * unit);
-    state.tickets.push({ callerKey: request.callerKey, dueAt });
     state.last.set(request.callerKey, index + request.weight - 1);
-    const oldest = Math.floor((now - TICKET_GRACE_MS) / unit);
-    for (const [caller, i] of state.last) if (i < oldest) state.last.delete(caller);
+    if (request.mode === 'admit' && dueAt - now <= request.maxWaitMs) return { admitted: true, ticketed: false, pausedForMs };
+    state.tickets.push({ callerKey: request.callerKey, dueAt });
     return { admitted: false, retryAfterMs: Math.max(0, dueAt - now), pausedForMs };
   }
 

@@ -3,7 +3,7 @@ import { SwitchboardError } from '@switchboard/errors';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import { type BudgetSpec, type BudgetPlan, planBudget } from './budget-plan.ts';
-import { type BudgetStore, MemoryBudgetStore } from './budget-store.ts';
+import { type BudgetStore, MAX_HELD_PER_CALLER, MemoryBudgetStore } from './budget-store.ts';
 import { FairQueue } from './fair-queue.ts';
 import { RedisBudgetStore } from './redis-budget-store.ts';
 
@@ -364,6 +364,8 @@ class Lane {
         slotMs: this.plan.slotMs,
         weight: units,
         maxWaitMs: this.maxWaitMs,
+        localQueued: this.#queue.depthOf(callerKey),
+        maxHeld: MAX_HELD_PER_CALLER,
         mode,
       });
     } catch (error) {

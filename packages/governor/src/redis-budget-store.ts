@@ -28,6 +28,7 @@ export function budgetKeys(budgetKey: string) {
     slots: `${tag}:slots`,
     last: `${tag}:last`,
     pause: `${tag}:pause`,
+    held: `${tag}:held`,
   };
 }
 
@@ -38,7 +39,7 @@ export class RedisBudgetStore implements BudgetStore {
 
   constructor(redis: Redis) {
     if (typeof (redis as Partial<GovernorCommands>).sbGovAdmit !== 'function') {
-      redis.defineCommand('sbGovAdmit', { numberOfKeys: 4, lua: lua('admit.lua') });
+      redis.defineCommand('sbGovAdmit', { numberOfKeys: 5, lua: lua('admit.lua') });
       redis.defineCommand('sbGovPause', { numberOfKeys: 1, lua: lua('pause.lua') });
     }
     this.#redis = redis as Redis & GovernorCommands;
@@ -51,6 +52,7 @@ export class RedisBudgetStore implements BudgetStore {
       keys.slots,
       keys.last,
       keys.pause,
+      keys.held,
       request.callerKey,
       request.ticketId,
       Math.ceil(request.localWaitMs),
@@ -60,6 +62,8 @@ export class RedisBudgetStore implements BudgetStore {
       request.mode,
       TICKET_GRACE_MS,
       TICKET_EARLY_MS,
+      request.maxHeld,
+      request.localQueued,
     );
     return admitted === 1
       ? { admitted: true, ticketed: value === 1, pausedForMs }

@@ -207,7 +207,17 @@ const VISUAL_STEPS = [
   'done',
 ];
 
-const PLATFORMS = ['twitter', 'instagram', 'linkedin', 'facebook', 'tiktok', 'pinterest', 'threads', 'bluesky', 'youtube'];
+const PLATFORMS = [
+  'twitter',
+  'instagram',
+  'linkedin',
+  'facebook',
+  'tiktok',
+  'pinterest',
+  'threads',
+  'bluesky',
+  'youtube',
+];
 const MEDIA_REQUIRED = new Set(['instagram', 'tiktok', 'pinterest', 'youtube']);
 const TIKTOK_BOOLEANS = [
   'disabledComments',
@@ -367,7 +377,8 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
     if (account === undefined || account.platform !== platform) throw invalid('Wrong Account ID');
     const mediaUrls = content['mediaUrls'] as unknown[];
     if (mediaUrls.length > 20) throw invalid('body.post.content.mediaUrls must have at most 20 items');
-    if (MEDIA_REQUIRED.has(platform) && mediaUrls.length === 0) throw invalid(`${platform} requires at least one media item`);
+    if (MEDIA_REQUIRED.has(platform) && mediaUrls.length === 0)
+      throw invalid(`${platform} requires at least one media item`);
     if (platform === 'facebook' && typeof target['pageId'] !== 'string') throw invalid('Wrong Page ID');
     if (platform === 'tiktok') {
       if (typeof target['privacyLevel'] !== 'string') throw invalid('body.post.target.privacyLevel is required');
@@ -382,7 +393,8 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
         throw invalid('body.post.target.shouldNotifySubscribers must be a boolean');
       }
     }
-    if (platform === 'pinterest' && typeof target['boardId'] !== 'string') throw invalid('body.post.target.boardId is required');
+    if (platform === 'pinterest' && typeof target['boardId'] !== 'string')
+      throw invalid('body.post.target.boardId is required');
     const scheduledTime = typeof root['scheduledTime'] === 'string' ? root['scheduledTime'] : null;
     if (scheduledTime !== null) {
       const at = Date.parse(scheduledTime);
@@ -391,7 +403,8 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
     }
     const useNextFreeSlot = root['useNextFreeSlot'] === true;
     const effective =
-      scheduledTime ?? (useNextFreeSlot ? new Date(Math.ceil((now + 3_600_000) / 3_600_000) * 3_600_000).toISOString() : null);
+      scheduledTime ??
+      (useNextFreeSlot ? new Date(Math.ceil((now + 3_600_000) / 3_600_000) * 3_600_000).toISOString() : null);
     const record: FakePost = {
       postSubmissionId: randomUUID(),
       body,
@@ -416,12 +429,20 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
     switch (r) {
       case 'GET /v2/users/me':
         // Blotato echoes the API key here; our server must strip it.
-        return { status: 200, body: { id: 'user_fake_1', subscriptionStatus: 'active', subscriptionPlan: 'creator', apiKey } };
+        return {
+          status: 200,
+          body: { id: 'user_fake_1', subscriptionStatus: 'active', subscriptionPlan: 'creator', apiKey },
+        };
       case 'GET /v2/users/me/accounts': {
         const platform = url.searchParams.get('platform');
         const items = accounts
           .filter((a) => platform === null || a.platform === platform)
-          .map(({ id: accountId, platform: p, fullname, username }) => ({ id: accountId, platform: p, fullname, username }));
+          .map(({ id: accountId, platform: p, fullname, username }) => ({
+            id: accountId,
+            platform: p,
+            fullname,
+            username,
+          }));
         return { status: 200, body: { items } };
       }
       case 'GET /v2/users/me/accounts/:id/subaccounts': {
@@ -443,7 +464,10 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
         const post = state.posts.find((p) => p.postSubmissionId === id);
         // Documented gotcha: an unknown id is never 404, it looks pending forever.
         if (post === undefined) return { status: 200, body: { postSubmissionId: id, status: 'in-progress' } };
-        return { status: 200, body: { postSubmissionId: id, scheduledTime: post.scheduledTime, ...postStatus(post, now) } };
+        return {
+          status: 200,
+          body: { postSubmissionId: id, scheduledTime: post.scheduledTime, ...postStatus(post, now) },
+        };
       }
       case 'GET /v2/posts': {
         const since = Date.parse(url.searchParams.get('since') ?? '') || now - 7 * 86_400_000;
@@ -464,7 +488,9 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
                   ? `pst_${p.postSubmissionId.replaceAll('-', '').slice(0, 16)}`
                   : p.postSubmissionId,
             status: s.status,
-            postTime: new Date(p.scheduledTime === null ? p.createdAt + publishDelayMs : Date.parse(p.scheduledTime)).toISOString(),
+            postTime: new Date(
+              p.scheduledTime === null ? p.createdAt + publishDelayMs : Date.parse(p.scheduledTime),
+            ).toISOString(),
             platform: p.platform,
             accountId: p.accountId,
             text: p.text,
@@ -477,7 +503,8 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
           .filter((i) => platforms.length === 0 || platforms.includes(i.platform))
           .sort((a, b) => Date.parse(b.postTime) - Date.parse(a.postTime));
         const items = all.slice(offset, offset + limit);
-        const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
+        const next =
+          offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
         return { status: 200, body: { items, ...(next === undefined ? {} : { cursor: next }) } };
       }
       case 'GET /v2/schedules': {
@@ -487,8 +514,12 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
           .filter((p) => p.scheduleId !== null && !p.cancelled && Date.parse(p.scheduledTime ?? '') > now)
           .sort((a, b) => Date.parse(a.scheduledTime ?? '') - Date.parse(b.scheduledTime ?? ''));
         const items = future.slice(offset, offset + limit).map(scheduleItem);
-        const next = offset + limit < future.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
-        return { status: 200, body: { items, count: String(future.length), ...(next === undefined ? {} : { cursor: next }) } };
+        const next =
+          offset + limit < future.length ? Buffer.from(String(offset + limit)).toString('base64url') : undefined;
+        return {
+          status: 200,
+          body: { items, count: String(future.length), ...(next === undefined ? {} : { cursor: next }) },
+        };
       }
       case 'GET /v2/schedules/:id':
       case 'PATCH /v2/schedules/:id':
@@ -512,7 +543,10 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
         if (patch.post !== undefined) {
           const content = (patch.post['content'] ?? {}) as Record<string, unknown>;
           if (typeof content['text'] === 'string') post.text = content['text'];
-          post.body = { ...(post.body as object), post: { ...((post.body as { post: object }).post ?? {}), ...patch.post } };
+          post.body = {
+            ...(post.body as object),
+            post: { ...((post.body as { post: object }).post ?? {}), ...patch.post },
+          };
         }
         return { status: 200, body: scheduleItem(post) };
       }
@@ -526,7 +560,8 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
       }
       case 'POST /v2/media/uploads': {
         const filename = (body as { filename?: unknown } | null)?.filename;
-        if (typeof filename !== 'string' || !/\.\w+$/.test(filename)) throw invalid('body.filename must include an extension');
+        if (typeof filename !== 'string' || !/\.\w+$/.test(filename))
+          throw invalid('body.filename must include an extension');
         const uuid = randomUUID();
         const publicUrl = `https://database.blotato.com/${uuid}${/\.\w+$/.exec(filename)?.[0] ?? ''}`;
         state.uploads.push({ filename, publicUrl });
@@ -550,7 +585,8 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
         const request = (body ?? {}) as { templateId?: unknown; inputs?: unknown; prompt?: unknown };
         const template = TEMPLATES.find((t) => t.id === request.templateId);
         if (template === undefined) throw invalid('templateId does not name a template');
-        if (request.inputs === undefined || typeof request.inputs !== 'object') throw invalid('body.inputs must be an object');
+        if (request.inputs === undefined || typeof request.inputs !== 'object')
+          throw invalid('body.inputs must be an object');
         state.credits -= 10;
         const visual: FakeVisual = {
           id: `vid_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
@@ -617,7 +653,8 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
       const now = Date.now();
       const url = new URL(req.url ?? '/', 'http://fake-blotato');
       const matched = route(req.method ?? 'GET', url.pathname);
-      if (matched === undefined) return send(res, 404, { statusCode: 404, message: `Cannot ${req.method} ${url.pathname}` });
+      if (matched === undefined)
+        return send(res, 404, { statusCode: 404, message: `Cannot ${req.method} ${url.pathname}` });
       const r = matched.route;
       state.requests[r] = (state.requests[r] ?? 0) + 1;
       if (req.headers['blotato-api-key'] !== apiKey) {
@@ -659,7 +696,8 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
         return;
       }
       if (mode === 'reset-after-accept') return req.socket.destroy();
-      if (mode === 'error-500-after-accept') return send(res, 500, { code: 9999, message: 'An unknown error occurred.' });
+      if (mode === 'error-500-after-accept')
+        return send(res, 500, { code: 9999, message: 'An unknown error occurred.' });
       send(res, result.status, result.body);
     });
   });
@@ -675,7 +713,11 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
     apiKey,
     state,
     setMode(r, mode, modeOptions = {}) {
-      modes.set(r, { mode, times: modeOptions.times ?? Number.POSITIVE_INFINITY, retryInS: modeOptions.retryInS ?? 30 });
+      modes.set(r, {
+        mode,
+        times: modeOptions.times ?? Number.POSITIVE_INFINITY,
+        retryInS: modeOptions.retryInS ?? 30,
+      });
     },
     async close() {
       for (const res of hanging) res.destroy();

@@ -41,6 +41,12 @@ export interface ConnectorDiagnosticsDeps {
 
 class StepFailure extends Error {}
 
+interface Fetched {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
 /**
  * Replays, against the configured public URL, what Claude does when a team adds the connector: the 401
  * challenge, both discovery documents, dynamic registration, the authorization request and consent (with a
@@ -73,9 +79,11 @@ export async function runConnectorDiagnostics(
       steps.push({ id, title, status: 'fail', message });
     }
   };
-  const http = async (url: string, init: RequestInit = {}): Promise<Response> => {
+  // Every body is read to the end, so no connection is left busy (the gateway may be calling itself).
+  const http = async (url: string, init: RequestInit = {}): Promise<Fetched> => {
     try {
-      return await fetch(url, { redirect: 'manual', ...init, signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(url, { redirect: 'manual', ...init, signal: AbortSignal.timeout(timeoutMs) });
+      return { status: response.status, headers: response.headers, body: await response.text() };
     } catch (error) {
       throw new StepFailure(
         `The gateway could not reach ${url} (${describe(error)}). Check that GATEWAY_PUBLIC_URL is the address clients use and that DNS, the load balancer and TLS in front of the gateway forward it here.`,
@@ -114,7 +122,7 @@ export async function runConnectorDiagnostics(
 
   let authorizationServer = endpoints.issuer;
   await step('protected-resource-metadata', 'Protected resource metadata (RFC 9728)', async () => {
-    const document = await json(await http(resourceMetadataUrl), resourceMetadataUrl);
+    const document = json(await http(resourceMetadataUrl), resourceMetadataUrl);
     if (document['resource'] !== endpoints.resource) {
       throw new StepFailure(
         `resource is ${JSON.stringify(document['resource'])}, not the connector URL ${endpoints.resource}; clients refuse the mismatch. Set GATEWAY_PUBLIC_URL to the URL clients use.`,
@@ -133,7 +141,7 @@ export async function runConnectorDiagnostics(
   let metadata: Record<string, unknown> = {};
   await step('authorization-server-metadata', 'Authorization server metadata (RFC 8414)', async () => {
     const url = `${new URL(authorizationServer).origin}/.well-known/oauth-authorization-server`;
-    metadata = await json(await http(url), url);
+    metadata = json(await http(url), url);
     const problems: string[] = [];
     if (metadata['issuer'] !== authorizationServer)
       problems.push(`issuer is ${JSON.stringify(metadata['issuer'])}, not ${authorizationServer}`);
@@ -168,10 +176,10 @@ export async function runConnectorDiagnostics(
       });
       if (response.status !== 201) {
         throw new StepFailure(
-          `POST ${url} answered ${response.status}: ${await response.text()}. A WAF or rate limit on /register is a common cause.`,
+          `POST ${url} answered ${response.status}: ${response.body}. A WAF or rate limit on /register is a common cause.`,
         );
       }
-      const body = (await response.json()) as { client_id?: unknown };
+      const body = parsed(response.body) as { client_id?: unknown };
       if (typeof body.client_id !== 'string') throw new StepFailure('The registration answer has no client_id.');
       clientId = body.client_id;
       return `registered client ${clientId}`;
@@ -210,7 +218,7 @@ export async function runConnectorDiagnostics(
           `GET ${authorize.origin}${authorize.pathname} answered ${page.status}, not the consent page.`,
         );
       const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-      const pageHtml = await page.text();
+      const pageHtml = page.body;
       const consentUrl = new URL(formAction(pageHtml), authorize).href;
       const submit = async (fields: Record<string, string>) =>
         http(consentUrl, {
@@ -221,7 +229,7 @@ export async function runConnectorDiagnostics(
       const keyStep = await submit({ ...hiddenFields(pageHtml), action: 'continue', api_key: issued.token });
       if (keyStep.status !== 200)
         throw new StepFailure(`The consent page refused the temporary key (${keyStep.status}).`);
-      const approve = await submit({ ...hiddenFields(await keyStep.text()), action: 'approve' });
+      const approve = await submit({ ...hiddenFields(keyStep.body), action: 'approve' });
       const location = approve.headers.get('location');
       const back = location === null ? null : URL.parse(location);
       if (approve.status !== 303 || back === null || !location?.startsWith(redirectUri)) {
@@ -251,7 +259,7 @@ export async function runConnectorDiagnostics(
           resource: endpoints.resource,
         }).toString(),
       });
-      const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      const body = parsed(response.body) as Record<string, unknown>;
       if (response.status !== 200 || typeof body['access_token'] !== 'string') {
         throw new StepFailure(`POST ${url} answered ${response.status}: ${JSON.stringify(body)}.`);
       }
@@ -337,11 +345,19 @@ async function listTools(url: string, token: string): Promise<number> {
   }
 }
 
-async function json(response: Response, url: string): Promise<Record<string, unknown>> {
+function json(response: Fetched, url: string): Record<string, unknown> {
   if (response.status !== 200) throw new StepFailure(`GET ${url} answered ${response.status}, not 200.`);
-  const body = (await response.json().catch(() => null)) as unknown;
+  const body = parsed(response.body);
   if (typeof body !== 'object' || body === null) throw new StepFailure(`GET ${url} did not answer a JSON object.`);
   return body as Record<string, unknown>;
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return {};
+  }
 }
 
 function hiddenFields(html: string): Record<string, string> {

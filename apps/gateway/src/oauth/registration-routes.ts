@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { MCP_SCOPE } from './access-token-authenticator.ts';
 import { parseClientMetadata } from './client-metadata.ts';
 import type { OAuthClients } from './oauth-clients.ts';
+import { OAuthError } from './oauth-error.ts';
 
 /** Registration bodies are small; a larger one is refused before it is parsed. */
 export const REGISTRATION_BODY_LIMIT = 16 * 1024;
@@ -13,6 +14,9 @@ export const REGISTRATION_BODY_LIMIT = 16 * 1024;
 export function registrationRoutes(options: { clients: OAuthClients }) {
   return async (app: FastifyInstance) => {
     app.post('/register', { bodyLimit: REGISTRATION_BODY_LIMIT }, async (request, reply) => {
+      if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+        throw new OAuthError('invalid_client_metadata', 'Send the registration as application/json (RFC 7591 §3.1).');
+      }
       const metadata = parseClientMetadata(request.body, 'registration');
       const { client, secret } = await options.clients.register(metadata);
       return reply

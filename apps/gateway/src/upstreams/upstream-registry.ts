@@ -53,10 +53,16 @@ export class UpstreamRegistry extends EventEmitter {
     return this.upstreams.find((u) => u.name === name);
   }
 
-  /** Starts watching every upstream; resolves after the first attempt of each (up or not), so a dead
-   * upstream never delays the gateway's start. */
-  async start(): Promise<void> {
-    await Promise.all(this.upstreams.map((u) => this.#refresh(u)));
+  /**
+   * Starts watching every upstream. Resolves once each has answered or failed, or after `startupWaitMs`,
+   * whichever is first: a dead or hanging upstream never holds up the gateway's start (its tools appear
+   * when it answers).
+   */
+  async start(startupWaitMs = 3000): Promise<void> {
+    const first = Promise.all(this.upstreams.map((u) => this.#refresh(u)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([first, new Promise<void>((resolve) => (timer = setTimeout(resolve, startupWaitMs)))]);
+    clearTimeout(timer);
     for (const upstream of this.upstreams) void this.#watch(upstream);
   }
 

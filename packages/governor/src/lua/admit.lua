@@ -1,25 +1,32 @@
 --[[
-  Admits a call into a budget's queue, or hands out a ticket: a time to come back.
+  Admits a call into a budget, or hands out a ticket: a time to come back.
 
-  Time is cut into slots of `unit` ms (the budget's spacing at its granted rate); a ticket books free slots,
-  so deferred callers return at a pace the budget can serve instead of all at once. A caller's next ticket
-  comes at least one round after its previous one (round = callers holding tickets), so concurrent callers
-  interleave and the slots a caller skips go to others. A caller that returns when its ticket is due is
-  admitted ahead of fresh calls; a fresh call is admitted only if the slots already promised leave it room.
+  Time is cut into slots of `unit` ms (the budget's spacing at its granted rate). Every call books the first
+  free slot from which it may start: never before the end of a pause, and at least one round after the
+  caller's previous slot (round = callers holding slots), so concurrent callers interleave and one caller's
+  burst leaves room for the others. A slot within the wait bound admits the call at once (it queues on this
+  replica); a later one is a ticket, and the caller is told to come back then, when it is admitted ahead
+  of everybody. Deferred callers thus return at a pace the budget can serve, not all at once.
+  A caller holds at most `max_held` places at a time (tickets plus calls queued on this replica); a call
+  beyond that books nothing and is told when the caller's turn is likely to come round again, so a burst
+  cannot book the next minutes ahead of callers who arrive a moment later.
 
   KEYS[1] tickets  ZSET  member = caller .. "\31" .. ticket id, score = due time (ms, Redis clock)
   KEYS[2] slots    ZSET  member = slot index, score = slot time (ms)
-  KEYS[3] last     ZSET  member = caller, score = slot index of that caller's latest ticket
+  KEYS[3] last     ZSET  member = caller, score = index of that caller's latest slot
   KEYS[4] pause    STRING reason; its PTTL is the remaining pause
+  KEYS[5] held     HASH   caller -> tickets it holds
   ARGV[1] caller key
   ARGV[2] ticket id (unique per call)
-  ARGV[3] local wait estimate, ms (what this replica's own queue adds)
+  ARGV[3] local wait estimate, ms (this replica's own queue)
   ARGV[4] unit, ms (budget interval / units granted per interval)
   ARGV[5] weight (slots the call takes)
   ARGV[6] max wait, ms
-  ARGV[7] "admit" (admit when the wait fits) or "defer" (always hand out a ticket)
+  ARGV[7] "admit" (admit when the slot is near) or "defer" (book a ticket in any case)
   ARGV[8] grace, ms: how late a ticket may be redeemed
   ARGV[9] early tolerance, ms: how early a ticket may be redeemed
+  ARGV[10] max places a caller may hold
+  ARGV[11] the caller's calls queued on this replica
   Returns {1, ticketed (0|1), pause ms} when admitted, {0, retry after ms, pause ms} otherwise.
 ]]
 local time = redis.call('TIME')
@@ -34,33 +41,56 @@ local mode = ARGV[7]
 local grace = tonumber(ARGV[8])
 local early = tonumber(ARGV[9])
 local prefix = caller .. '\31'
+local max_held = tonumber(ARGV[10])
+local local_queued = tonumber(ARGV[11])
+
+local function release_ticket(member)
+  local sep = string.find(member, '\31', 1, true)
+  if sep then
+    local who = string.sub(member, 1, sep - 1)
+    if redis.call('HINCRBY', KEYS[5], who, -1) <= 0 then
+      redis.call('HDEL', KEYS[5], who)
+    end
+  end
+  redis.call('ZREM', KEYS[1], member)
+end
 
 local pause_ms = tonumber(redis.call('PTTL', KEYS[4]))
 if pause_ms < 0 then pause_ms = 0 end
 
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - grace))
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - grace))) do
+  release_ticket(member)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - grace))
+
+local current = math.floor(now / unit)
+local last = tonumber(redis.call('ZSCORE', KEYS[3], caller) or '')
+local holders = redis.call('ZCOUNT', KEYS[3], '(' .. current, '+inf')
+if last == nil or last <= current then holders = holders + 1 end
 
 if mode == 'admit' then
   local due = redis.call('ZRANGEBYSCORE', KEYS[1], now - grace, now + early)
   for _, member in ipairs(due) do
     if string.sub(member, 1, #prefix) == prefix then
-      redis.call('ZREM', KEYS[1], member)
+      release_ticket(member)
       return {1, 1, pause_ms}
     end
   end
-  local promised = redis.call('ZCOUNT', KEYS[2], now - early, now + max_wait)
-  if math.max(local_wait, pause_ms) + promised * unit <= max_wait then
-    return {1, 0, pause_ms}
+  local held = tonumber(redis.call('HGET', KEYS[5], caller) or '0') + local_queued
+  if held >= max_held then
+    local turn = now + math.max(pause_ms, local_wait)
+    if last ~= nil then turn = math.max(turn, last * unit) end
+    turn = turn + holders * weight * unit
+    return {0, math.ceil(turn - now), pause_ms}
   end
 end
 
-local start = math.ceil((now + math.max(pause_ms, local_wait)) / unit)
-local last = tonumber(redis.call('ZSCORE', KEYS[3], caller) or '')
+-- A local queue already longer than the wait bound means the budget serves slower than the calendar
+-- assumes (other users of the same upstream account, drift): start after it.
+local backlog = 0
+if local_wait > max_wait then backlog = local_wait end
+local start = math.ceil((now + math.max(pause_ms, backlog)) / unit)
 if last ~= nil then
-  local current = math.floor(now / unit)
-  local holders = redis.call('ZCOUNT', KEYS[3], '(' .. current, '+inf')
-  if last <= current then holders = holders + 1 end
   start = math.max(start, last + holders * weight)
 end
 
@@ -85,10 +115,15 @@ for i = 0, weight - 1 do
 end
 local due_at = math.ceil(index * unit)
 local ttl = math.max(1, due_at - now) + grace + 60000
-redis.call('ZADD', KEYS[1], due_at, prefix .. ARGV[2])
 redis.call('ZADD', KEYS[3], index + weight - 1, caller)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (math.floor((now - grace) / unit)))
-redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
+if mode == 'admit' and due_at - now <= max_wait then
+  return {1, 0, pause_ms}
+end
+redis.call('ZADD', KEYS[1], due_at, prefix .. ARGV[2])
+redis.call('HINCRBY', KEYS[5], caller, 1)
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[5], ttl)
 return {0, math.max(0, due_at - now), pause_ms}
