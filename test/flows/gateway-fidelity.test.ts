@@ -9,12 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
 import { RAW_RESULT, RAW_TOOL, type RawUpstream, startRawUpstream } from '../fixtures/raw-upstream.ts';
 import { baseEnv, type RunningGateway, startGateway } from '../support/gateway-harness.ts';
-
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'fidelity', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
+import { modernRequest } from '../support/mcp-requests.ts';
 
 describe('pass-through fidelity and failure isolation', { timeout: 60_000 }, () => {
   let raw: RawUpstream;
@@ -62,11 +57,13 @@ describe('pass-through fidelity and failure isolation', { timeout: 60_000 }, () 
     return { status: response.status, headers: response.headers, json: (await response.json()) as any };
   }
 
-  const modern = (method: string, params: Record<string, unknown>, name?: string) =>
-    post(
-      { jsonrpc: '2.0', id: 'm1', method, params: { ...params, _meta: ENVELOPE } },
-      { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}) },
-    );
+  const modern = async (method: string, params: Record<string, unknown>, tool?: string) => {
+    const reply = await modernRequest(gw.mcpUrl, token, method, {
+      id: 'm1',
+      ...(tool === undefined ? { params } : { tool, arguments: params['arguments'] as Record<string, unknown> }),
+    });
+    return { status: reply.status, headers: reply.headers, json: reply.body };
+  };
 
   async function legacySession() {
     const init = await post({

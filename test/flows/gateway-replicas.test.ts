@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { startRedisServer, type TestRedisServer } from '@switchboard/testing';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
 import { baseEnv, type GatewayProcess, spawnGateway, TEST_ADMIN_TOKEN } from '../support/gateway-harness.ts';
+import { modernRequest } from '../support/mcp-requests.ts';
 
 describe('two gateway replicas, no affinity', { timeout: 120_000 }, () => {
   let redis: TestRedisServer;
@@ -147,29 +148,7 @@ describe('two gateway replicas, no affinity', { timeout: 120_000 }, () => {
   });
 
   it('refuses a revoked key on the other replica within one second', async () => {
-    const list = () =>
-      fetch(a.mcpUrl, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'mcp-protocol-version': '2026-07-28',
-          'mcp-method': 'tools/list',
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'tools/list',
-          params: {
-            _meta: {
-              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-              'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-              'io.modelcontextprotocol/clientCapabilities': {},
-            },
-          },
-        }),
-      });
+    const list = () => modernRequest(a.mcpUrl, token, 'tools/list');
     assert.equal((await list()).status, 200, 'the key works (and is cached) on replica a');
     const revoked = await fetch(`${b.adminUrl}/admin/v1/keys/${keyId}/revoke`, {
       method: 'POST',

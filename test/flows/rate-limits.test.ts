@@ -10,12 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { startRedisServer, type TestRedisServer } from '@switchboard/testing';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
 import { baseEnv, type GatewayProcess, spawnGateway, TEST_ADMIN_TOKEN } from '../support/gateway-harness.ts';
-
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'limits-test', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
+import { modernRequest } from '../support/mcp-requests.ts';
 
 describe('per-key rate limits across two replicas', { timeout: 120_000 }, () => {
   let redis: TestRedisServer;
@@ -56,23 +51,12 @@ describe('per-key rate limits across two replicas', { timeout: 120_000 }, () => 
     return { token: created['token'] as string, id: created['id'] as string };
   }
 
-  /** One modern-era request through replica `n`, raw, so headers and status are visible. */
-  async function call(token: string, n: number, method = 'tools/call', name = 'echo_echo') {
-    const params = method === 'tools/call' ? { name, arguments: { text: 'x' }, _meta: ENVELOPE } : { _meta: ENVELOPE };
-    const response = await fetch(replicas[n % 2]!.mcpUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json',
-        'mcp-protocol-version': '2026-07-28',
-        'mcp-method': method,
-        ...(method === 'tools/call' ? { 'mcp-name': name } : {}),
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: n, method, params }),
+  /** One modern-era request through replica `n % 2`, raw, so headers and status are visible. */
+  const call = (token: string, n: number, method = 'tools/call', tool = 'echo_echo') =>
+    modernRequest(replicas[n % 2]!.mcpUrl, token, method, {
+      id: n,
+      ...(method === 'tools/call' ? { tool, arguments: { text: 'x' } } : {}),
     });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
-  }
 
   const admitted = (r: Awaited<ReturnType<typeof call>>) => r.status === 200 && r.body['result']?.['isError'] !== true;
 

@@ -8,12 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startRedisServer, type TestRedisServer } from '@switchboard/testing';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
 import { baseEnv, type GatewayProcess, spawnGateway, TEST_ADMIN_TOKEN } from '../support/gateway-harness.ts';
-
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'outage-test', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
+import { modernRequest } from '../support/mcp-requests.ts';
 
 describe('Redis outage', { timeout: 120_000 }, () => {
   let redis: TestRedisServer;
@@ -39,27 +34,14 @@ describe('Redis outage', { timeout: 120_000 }, () => {
 
   async function call(token: string, i: number) {
     const started = Date.now();
-    const response = await fetch(gateway.mcpUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json',
-        'mcp-protocol-version': '2026-07-28',
-        'mcp-method': 'tools/call',
-        'mcp-name': 'echo_echo',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: i,
-        method: 'tools/call',
-        params: { name: 'echo_echo', arguments: { text: 'x' }, _meta: ENVELOPE },
-      }),
+    const reply = await modernRequest(gateway.mcpUrl, token, 'tools/call', {
+      id: i,
+      tool: 'echo_echo',
+      arguments: { text: 'x' },
     });
-    const body = (await response.json()) as { result?: { isError?: boolean } };
     return {
-      status: response.status,
-      admitted: response.status === 200 && body.result?.isError !== true,
+      status: reply.status,
+      admitted: reply.status === 200 && reply.body.result?.isError !== true,
       ms: Date.now() - started,
     };
   }
