@@ -181,7 +181,15 @@ describe('pass-through fidelity and failure isolation', { timeout: 60_000 }, () 
       body: '{}',
     });
     assert.equal(noKey.status, 401);
-    assert.match(noKey.headers.get('www-authenticate') ?? '', /^Bearer /);
+    const challenge = noKey.headers.get('www-authenticate') ?? '';
+    assert.match(challenge, /^Bearer resource_metadata="http:\/\/[^"]+\/\.well-known\/oauth-protected-resource\/mcp"/);
+    assert.doesNotMatch(challenge, /error=/, 'no credentials sent: no error code (RFC 6750 §3.1)');
+    const badKey = await fetch(gw.mcpUrl, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sb_nope', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.match(badKey.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
     // Still serving after all of it.
     const ok = await modern('tools/call', { name: 'echo_echo', arguments: { text: 'alive' } }, 'echo_echo');
     assert.deepEqual(ok.json.result.content, [{ type: 'text', text: 'echo:alive' }]);

@@ -33,7 +33,7 @@ describe('Claude custom connector over OAuth', { timeout: 60_000 }, () => {
   before(async () => {
     upstream = await startEchoUpstream({ name: 'alpha' });
     // The client ID metadata document Claude would host at an https URL of its own.
-    documents = await startHttpsServer(certificate, (request, response) => {
+    documents = await startHttpsServer(certificate, (_request, response) => {
       response.setHeader('content-type', 'application/json');
       response.setHeader('cache-control', 'max-age=3600');
       response.end(
@@ -202,6 +202,44 @@ describe('Claude custom connector over OAuth', { timeout: 60_000 }, () => {
     });
     assert.equal(raw.status, 401);
     await client.close();
+  });
+
+  it('pre-registered client ("Advanced settings": client id and secret from the admin API)', async () => {
+    const created = await gw.admin('POST', '/admin/v1/oauth/clients', { name: 'Claude (team connector)' });
+    assert.equal(created.status, 201);
+    const { client_id, client_secret } = (await created.json()) as { client_id: string; client_secret: string };
+    const key = await gw.createKey(['alpha_echo']);
+    const provider = new HeadlessOAuthProvider({ apiKey: () => key.token, client: { client_id, client_secret } });
+
+    await assert.rejects(
+      new Client({ name: 'claude-ai', version: '1.0.0' }).connect(
+        new StreamableHTTPClientTransport(gw.mcpUrl, { authProvider: provider }),
+      ),
+      UnauthorizedError,
+    );
+    assert.equal(provider.clientInfo?.client_id, client_id, 'no registration happened');
+    assert.equal(provider.consent?.status, 303);
+    const callback = provider.callback;
+    assert.ok(callback);
+    assert.ok(callback.get('code'));
+    await new StreamableHTTPClientTransport(gw.mcpUrl, { authProvider: provider }).finishAuth(callback);
+    const client = new Client({ name: 'claude-ai', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(gw.mcpUrl, { authProvider: provider }));
+    const { tools } = await client.listTools();
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ['alpha_echo'],
+      "the key's scopes decide the tools",
+    );
+    await client.close();
+
+    // Without the secret the same client id gets nothing.
+    const refresh = await postForm(`${gw.base}/token`, {
+      grant_type: 'refresh_token',
+      refresh_token: String(provider.tokens()?.refresh_token),
+      client_id,
+    });
+    assert.equal(refresh.status, 401);
   });
 
   it('a registration repeated with the same metadata gets the same public client back', async () => {

@@ -4,12 +4,7 @@
  * mounts them, a headless OAuth client provider for the official SDK that submits the consent form over
  * HTTP, and a local https server with a throw-away certificate for client ID metadata documents.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,
@@ -22,6 +17,12 @@ import type { Clock } from '../../apps/gateway/src/clock.ts';
 import { loadGatewayConfig } from '../../apps/gateway/src/config.ts';
 import { createGateway, type Gateway } from '../../apps/gateway/src/gateway.ts';
 import { baseEnv, TEST_ADMIN_TOKEN } from '../support/gateway-harness.ts';
+
+export {
+  type HttpsFixture,
+  selfSignedCertificate,
+  startHttpsServer,
+} from '../../apps/gateway/src/oauth/test-fixtures.ts';
 
 export const CLAUDE_CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
 
@@ -47,19 +48,6 @@ export async function startOAuthGateway(options: {
   const gateway = await createGateway(
     loadGatewayConfig(env),
     options.clock === undefined ? {} : { clock: options.clock },
-  );
-  // How the admin app mounts the front door's admin routes: under /admin/v1, behind admin authentication
-  // (here the admin token alone stands in for the admin app's own hook).
-  void gateway.adminApp.register(
-    async (scope) => {
-      scope.addHook('onRequest', async (request, reply) => {
-        if (request.headers.authorization !== `Bearer ${TEST_ADMIN_TOKEN}`)
-          return reply.code(401).send({ code: 'UNAUTHENTICATED' });
-        request.adminActor = { id: 'admin-token', ip: request.ip };
-      });
-      await scope.register(gateway.oauth.adminRoutes);
-    },
-    { prefix: '/admin/v1' },
   );
   await gateway.publicApp.listen({ port, host: '127.0.0.1' });
   const adminUrl = await gateway.adminApp.listen({ port: 0, host: '127.0.0.1' });
@@ -160,8 +148,15 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
   lastState: string | undefined;
   consent: ConsentOutcome | undefined;
 
-  constructor(options: { apiKey: () => string; redirectUrl?: string; clientMetadataUrl?: string }) {
+  constructor(options: {
+    apiKey: () => string;
+    redirectUrl?: string;
+    clientMetadataUrl?: string;
+    /** Pre-registered credentials (Claude's "Advanced settings"). */
+    client?: OAuthClientInformationMixed;
+  }) {
     this.#apiKey = options.apiKey;
+    this.#client = options.client;
     this.redirectUrl = options.redirectUrl ?? CLAUDE_CALLBACK;
     this.clientMetadataUrl = options.clientMetadataUrl;
   }
@@ -219,75 +214,6 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
     this.consent = await consentOverHttp(url, this.#apiKey());
     this.callback = this.consent.location?.searchParams;
   }
-}
-
-/** A certificate for `localhost` and 127.0.0.1, made with openssl for this test run only. */
-export function selfSignedCertificate(): { key: string; cert: string; certPath: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-oauth-cert-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-  } catch (error) {
-    throw new Error(`openssl is needed to make a test certificate (apt-get install -y openssl): ${String(error)}`);
-  }
-  return {
-    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    certPath: join(dir, 'cert.pem'),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-export interface HttpsFixture {
-  port: number;
-  /** Paths requested, in order. */
-  requests: string[];
-  close(): Promise<void>;
-}
-
-/** An https server on 127.0.0.1 (port 0 unless given) answering with `handler`. */
-export async function startHttpsServer(
-  tls: { key: string; cert: string },
-  handler: (request: IncomingMessage, response: ServerResponse) => void,
-  port = 0,
-): Promise<HttpsFixture> {
-  const requests: string[] = [];
-  const server = createServer({ key: tls.key, cert: tls.cert }, (request, response) => {
-    requests.push(request.url ?? '');
-    handler(request, response);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address !== null ? address.port : 0,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 export async function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}) {

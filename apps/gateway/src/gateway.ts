@@ -91,7 +91,10 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     accessTokenTtlS: config.GATEWAY_OAUTH_ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: config.GATEWAY_OAUTH_REFRESH_TOKEN_TTL_S,
     clientIdleTtlS: config.GATEWAY_OAUTH_CLIENT_IDLE_TTL_S,
-    metadataDocuments: { allowedHosts: config.GATEWAY_OAUTH_CIMD_ALLOWED_HOSTS, caFile: config.GATEWAY_OAUTH_CIMD_CA_FILE },
+    metadataDocuments: {
+      allowedHosts: config.GATEWAY_OAUTH_CIMD_ALLOWED_HOSTS,
+      caFile: config.GATEWAY_OAUTH_CIMD_CA_FILE,
+    },
     logger: { warn: (details, message) => publicApp.log.warn(details, message) },
   });
   if (oauth.signingKeyGenerated && redis === undefined) generatedSecrets.push('GATEWAY_OAUTH_SIGNING_KEY');
@@ -178,6 +181,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     },
   });
   const adminApp = await buildAdminApp({
+    plugins: [oauth.adminRoutes],
     keys,
     authenticator,
     audit,

@@ -14,10 +14,14 @@ export interface AdmitRequest {
   /** Units (slots) the call takes. */
   weight: number;
   maxWaitMs: number;
-  /** The caller's calls queued (admitted, not started) on this replica. */
-  localQueued: number;
-  /** Places (tickets + queued calls) one caller may hold; beyond, a call books nothing and is told when to return. */
-  maxHeld: number;
+  /** How long a caller counts as competing after its latest call. */
+  activeMs: number;
+  /**
+   * Places to share among competing callers (the slots within the wait bound): a caller may hold
+   * (tickets + admitted slots not yet due) its share, at least one; beyond, a call books nothing and is
+   * told when to return.
+   */
+  sharedPlaces: number;
   /** `admit`: admit when the wait fits, else a ticket; `defer`: a ticket in any case. */
   mode: 'admit' | 'defer';
 }
@@ -45,11 +49,6 @@ export interface BudgetStore {
 export const TICKET_GRACE_MS = 60_000;
 /** How early: timers and clocks are not exact, and retry hints are rounded up to whole seconds. */
 export const TICKET_EARLY_MS = 1_000;
-/**
- * Places one caller may hold in a budget at a time. Two keeps a caller's own calls flowing back to back
- * while bounding what a burst can book ahead of callers who arrive a moment later.
- */
-export const MAX_HELD_PER_CALLER = 2;
 
 interface Ticket {
   callerKey: string;
@@ -58,10 +57,14 @@ interface Ticket {
 
 interface MemoryBudgetState {
   tickets: Ticket[];
+  /** Slots of admitted calls, until they are due. */
+  admitted: Ticket[];
   /** Booked slot index → slot time. */
   slots: Map<number, number>;
   /** Caller → slot index of its latest ticket. */
   last: Map<string, number>;
+  /** Caller → time of its latest call. */
+  seen: Map<string, number>;
   pauseUntil: number;
   pauseReason: string;
 }
@@ -73,7 +76,7 @@ export class MemoryBudgetStore implements BudgetStore {
   #state(budgetKey: string): MemoryBudgetState {
     let state = this.#budgets.get(budgetKey);
     if (state === undefined) {
-      state = { tickets: [], slots: new Map(), last: new Map(), pauseUntil: 0, pauseReason: '' };
+      state = { tickets: [], admitted: [], slots: new Map(), last: new Map(), seen: new Map(), pauseUntil: 0, pauseReason: '' };
       this.#budgets.set(budgetKey, state);
     }
     return state;
@@ -85,14 +88,18 @@ export class MemoryBudgetStore implements BudgetStore {
     const state = this.#state(budgetKey);
     const pausedForMs = Math.max(0, state.pauseUntil - now);
     state.tickets = state.tickets.filter((t) => t.dueAt >= now - TICKET_GRACE_MS);
+    state.admitted = state.admitted.filter((t) => t.dueAt >= now);
     for (const [index, at] of state.slots) if (at < now - TICKET_GRACE_MS) state.slots.delete(index);
     const oldest = Math.floor((now - TICKET_GRACE_MS) / unit);
     for (const [caller, i] of state.last) if (i < oldest) state.last.delete(caller);
 
     const current = Math.floor(now / unit);
     const last = state.last.get(request.callerKey);
+    state.seen.set(request.callerKey, now);
+    for (const [caller, at] of state.seen) if (at < now - request.activeMs) state.seen.delete(caller);
     let holders = [...state.last.values()].filter((index) => index > current).length;
     if (last === undefined || last <= current) holders++;
+    holders = Math.max(holders, state.seen.size);
 
     if (request.mode === 'admit') {
       const due = state.tickets.findIndex(
@@ -102,8 +109,8 @@ export class MemoryBudgetStore implements BudgetStore {
         state.tickets.splice(due, 1);
         return { admitted: true, ticketed: true, pausedForMs };
       }
-      const held = state.tickets.filter((t) => t.callerKey === request.callerKey).length + request.localQueued;
-      if (held >= request.maxHeld) {
+      const held = [...state.tickets, ...state.admitted].filter((t) => t.callerKey === request.callerKey).length;
+      if (held >= Math.max(1, Math.floor(request.sharedPlaces / holders))) {
         let turn = now + Math.max(pausedForMs, request.localWaitMs);
         if (last !== undefined) turn = Math.max(turn, last * unit);
         turn += holders * request.weight * unit;
@@ -113,7 +120,8 @@ export class MemoryBudgetStore implements BudgetStore {
 
     // See lua/admit.lua: a local queue longer than the wait bound pushes the booking past it.
     const backlog = request.localWaitMs > request.maxWaitMs ? request.localWaitMs : 0;
-    let start = Math.ceil((now + Math.max(pausedForMs, backlog)) / unit);
+    const delay = Math.max(pausedForMs, backlog);
+    let start = delay > 0 ? Math.ceil((now + delay) / unit) : current;
     if (last !== undefined) start = Math.max(start, last + holders * request.weight);
     let index = start;
     for (let probes = 0; probes < 100_000; probes++) {
@@ -124,7 +132,10 @@ export class MemoryBudgetStore implements BudgetStore {
     for (let i = 0; i < request.weight; i++) state.slots.set(index + i, (index + i) * unit);
     const dueAt = Math.ceil(index * unit);
     state.last.set(request.callerKey, index + request.weight - 1);
-    if (request.mode === 'admit' && dueAt - now <= request.maxWaitMs) return { admitted: true, ticketed: false, pausedForMs };
+    if (request.mode === 'admit' && dueAt - now <= request.maxWaitMs / 2) {
+      state.admitted.push({ callerKey: request.callerKey, dueAt: Math.ceil((index + request.weight) * unit) });
+      return { admitted: true, ticketed: false, pausedForMs };
+    }
     state.tickets.push({ callerKey: request.callerKey, dueAt });
     return { admitted: false, retryAfterMs: Math.max(0, dueAt - now), pausedForMs };
   }

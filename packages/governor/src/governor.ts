@@ -3,7 +3,7 @@ import { SwitchboardError } from '@switchboard/errors';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import { type BudgetSpec, type BudgetPlan, planBudget } from './budget-plan.ts';
-import { type BudgetStore, MAX_HELD_PER_CALLER, MemoryBudgetStore } from './budget-store.ts';
+import { type BudgetStore, MemoryBudgetStore } from './budget-store.ts';
 import { FairQueue } from './fair-queue.ts';
 import { RedisBudgetStore } from './redis-budget-store.ts';
 
@@ -196,6 +196,8 @@ class Lane {
   #upstream429s = 0;
   /** Observed time between starts on this replica while it had work waiting (its share of the budget). */
   #startIntervalMs: number;
+  /** Calendar slot: the time one unit of the budget takes at the pace bottleneck actually keeps. */
+  readonly #unitMs: number;
   #lastStartAt = 0;
   #backlogged = false;
   #feedTimer: NodeJS.Timeout | undefined;
@@ -212,8 +214,11 @@ class Lane {
   ) {
     this.storeKey = `${upstream}:${name}`;
     this.plan = planBudget(spec);
-    this.#startIntervalMs = this.plan.slotMs;
     const heartbeatInterval = Math.min(1000, Math.max(50, Math.floor(this.plan.refreshIntervalMs / 10)));
+    // Bottleneck notices a refill on its next heartbeat and restarts the sub-window from then, so each
+    // sub-window lasts up to a heartbeat longer than planned: the calendar books at that slower pace.
+    this.#unitMs = Math.max(this.plan.slotMs, (this.plan.refreshIntervalMs + heartbeatInterval) / this.plan.reservoir);
+    this.#startIntervalMs = this.#unitMs;
     const limiterOptions: Bottleneck.ConstructorOptions & { heartbeatInterval: number } = {
       reservoir: this.plan.reservoir,
       reservoirRefreshAmount: this.plan.reservoir,
@@ -361,11 +366,11 @@ class Lane {
         callerKey,
         ticketId: randomUUID(),
         localWaitMs: mode === 'admit' ? this.estimateWaitMs(callerKey) : 0,
-        slotMs: this.plan.slotMs,
+        slotMs: this.#unitMs,
         weight: units,
         maxWaitMs: this.maxWaitMs,
-        localQueued: this.#queue.depthOf(callerKey),
-        maxHeld: MAX_HELD_PER_CALLER,
+        sharedPlaces: Math.max(1, Math.floor(this.maxWaitMs / this.#unitMs)),
+        activeMs: this.maxWaitMs,
         mode,
       });
     } catch (error) {
@@ -376,14 +381,16 @@ class Lane {
       if (mode === 'admit' && localWaitMs <= this.maxWaitMs) {
         return { admitted: true as const, ticketed: false, pausedForMs: 0 };
       }
-      return { admitted: false as const, retryAfterMs: localWaitMs + this.plan.slotMs, pausedForMs: 0 };
+      return { admitted: false as const, retryAfterMs: localWaitMs + this.#unitMs, pausedForMs: 0 };
     }
   }
 
   #refuse(callerKey: string, retryAfterMs: number, reason: RefusalReason): SwitchboardError {
     this.#refusals++;
     const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    const retryAt = new Date(Date.now() + retryAfterS * 1000).toISOString();
+    // `retry_at` keeps the exact time (clients that can use it come back on their slot, not up to a
+    // second later); `retry_after_s` is rounded up, so a client using it is never early.
+    const retryAt = new Date(Date.now() + Math.max(0, retryAfterMs)).toISOString();
     this.emit({ type: 'refused', upstream: this.upstream, budget: this.name, callerKey, reason, retryAfterS });
     const rate = `${this.plan.perInterval} per ${formatInterval(this.spec.intervalMs)}`;
     const maxWaitS = Math.round(this.maxWaitMs / 100) / 10;
@@ -396,7 +403,7 @@ class Lane {
           : `${this.upstream} budget "${this.name}" (${rate}, shared by every caller) is fully booked for the next ${maxWaitS} s`;
     return new SwitchboardError(
       'RATE_LIMITED',
-      `${why}. Nothing was sent upstream; retry in ${retryAfterS} s (after ${retryAt}), when a slot is held for you.`,
+      `${why}. Nothing was sent upstream; retry in ${retryAfterS} s (after ${new Date(Date.now() + retryAfterS * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}).`,
       {
         retryAfterS,
         context: { upstream: this.upstream, budget: this.name },
@@ -418,7 +425,7 @@ class Lane {
   async #expire(entry: Entry): Promise<void> {
     if (!this.#withdraw(entry)) return;
     const ticket = await this.#admit(entry.callerKey, entry.weight, 'defer');
-    const retryAfterMs = ticket.admitted ? this.plan.slotMs : ticket.retryAfterMs;
+    const retryAfterMs = ticket.admitted ? this.#unitMs : ticket.retryAfterMs;
     entry.reject(
       this.#refuse(entry.callerKey, retryAfterMs, this.#pausedUntil > Date.now() ? 'paused' : 'wait_exceeded'),
     );
@@ -475,8 +482,8 @@ class Lane {
     const now = Date.now();
     if (this.#backlogged && this.#lastStartAt > 0) {
       const gap = now - this.#lastStartAt;
-      const bounded = Math.min(gap, this.plan.slotMs * 32);
-      this.#startIntervalMs = 0.7 * this.#startIntervalMs + 0.3 * Math.max(bounded, this.plan.slotMs / 4);
+      const bounded = Math.min(gap, this.#unitMs * 32);
+      this.#startIntervalMs = 0.7 * this.#startIntervalMs + 0.3 * Math.max(bounded, this.#unitMs / 4);
     }
     this.#lastStartAt = now;
     this.#backlogged = this.#queue.size > 0;

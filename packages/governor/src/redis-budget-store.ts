@@ -29,6 +29,8 @@ export function budgetKeys(budgetKey: string) {
     last: `${tag}:last`,
     pause: `${tag}:pause`,
     held: `${tag}:held`,
+    admitted: `${tag}:admitted`,
+    seen: `${tag}:seen`,
   };
 }
 
@@ -39,7 +41,7 @@ export class RedisBudgetStore implements BudgetStore {
 
   constructor(redis: Redis) {
     if (typeof (redis as Partial<GovernorCommands>).sbGovAdmit !== 'function') {
-      redis.defineCommand('sbGovAdmit', { numberOfKeys: 5, lua: lua('admit.lua') });
+      redis.defineCommand('sbGovAdmit', { numberOfKeys: 7, lua: lua('admit.lua') });
       redis.defineCommand('sbGovPause', { numberOfKeys: 1, lua: lua('pause.lua') });
     }
     this.#redis = redis as Redis & GovernorCommands;
@@ -53,6 +55,8 @@ export class RedisBudgetStore implements BudgetStore {
       keys.last,
       keys.pause,
       keys.held,
+      keys.admitted,
+      keys.seen,
       request.callerKey,
       request.ticketId,
       Math.ceil(request.localWaitMs),
@@ -62,8 +66,8 @@ export class RedisBudgetStore implements BudgetStore {
       request.mode,
       TICKET_GRACE_MS,
       TICKET_EARLY_MS,
-      request.maxHeld,
-      request.localQueued,
+      request.sharedPlaces,
+      request.activeMs,
     );
     return admitted === 1
       ? { admitted: true, ticketed: value === 1, pausedForMs }

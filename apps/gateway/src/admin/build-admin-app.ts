@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
+import type { FastifyPluginAsync } from 'fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -31,6 +32,8 @@ export interface AdminAppDeps {
   metrics?: { contentType: string; metrics(): Promise<string> } | undefined;
   /** Served at `/readyz` (with `/healthz`) on this listener. */
   readiness?: (() => Promise<ReadinessReport>) | undefined;
+  /** Further route groups under `/admin/v1`, behind the same admin authentication (OAuth clients, diagnostics). */
+  plugins?: FastifyPluginAsync[] | undefined;
 }
 
 export interface AdminRoute {
@@ -125,6 +128,7 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
         secured.addHook('onRequest', adminAuthHook(deps));
         await secured.register(keyRoutes, { keys: deps.keys, usage: deps.usage });
         await secured.register(auditRoutes, { audit: deps.audit });
+        for (const plugin of deps.plugins ?? []) await secured.register(plugin);
       });
     },
     { prefix: ADMIN_PREFIX },

@@ -39,8 +39,8 @@ export interface McpRoutesOptions {
   bodyLimit: number;
   /** Hostnames accepted in `Host` and `Origin` (DNS-rebinding protection). */
   allowedHosts: ReadonlySet<string>;
-  /** `WWW-Authenticate` value for a 401 (points at OAuth metadata once that exists). */
-  challenge: (reason: string) => string;
+  /** `WWW-Authenticate` value for a 401: points at the OAuth metadata; `credentialsSent` false = none were sent. */
+  challenge: (reason: string, credentialsSent: boolean) => string;
 }
 
 declare module 'fastify' {
@@ -144,7 +144,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
       if (failure.code !== 'UNAUTHENTICATED') throw failure;
       return reply
         .code(401)
-        .header('www-authenticate', options.challenge(failure.message))
+        .header('www-authenticate', options.challenge(failure.message, token !== undefined && token !== ''))
         .type('application/json')
         .send(toJsonRpcError(failure));
     }

@@ -6,14 +6,9 @@ import type { Clock } from '../clock.ts';
 import { hashApiKeyToken } from '../keys/index.ts';
 import { MCP_SCOPE } from './access-token-authenticator.ts';
 import type { BoundKeys } from './bound-keys.ts';
-import {
-  type ClientView,
-  CONSENT_STYLE_HASH,
-  type KeyView,
-  renderErrorPage,
-  renderGrantStep,
-  renderKeyStep,
-} from './consent-page.ts';
+import { redirectBack, sendPage } from './browser-replies.ts';
+import { type ClientView, type KeyView, renderErrorPage, renderGrantStep, renderKeyStep } from './consent-page.ts';
+import { CONSENT_TTL_S, ConsentStates, type PendingAuthorization } from './consent-states.ts';
 import { readCookie, singleFields } from './form-fields.ts';
 import type { OAuthClients, ResolvedClient } from './oauth-clients.ts';
 import type { OAuthEndpoints } from './oauth-endpoints.ts';
@@ -41,23 +36,6 @@ export interface AuthorizationRoutesOptions {
   audit?: AuditLog | undefined;
 }
 
-/** The authorization request as validated by GET /authorize, carried (signed) through the consent steps. */
-interface PendingAuthorization {
-  client_id: string;
-  redirect_uri: string;
-  state?: string | undefined;
-  code_challenge: string;
-  scope: string;
-  resource: string;
-  /** SHA-256 of the CSRF token in the form and the cookie. */
-  csrf: string;
-  step: 'key' | 'grant';
-  key?: { id: string; sfp: string; name: string; owner: string; prefix: string; scopes: string[] } | undefined;
-}
-
-const CONSENT_TYP = 'sb-consent+jwt';
-/** How long a person has to finish the consent pages. */
-const CONSENT_TTL_S = 15 * 60;
 const CSRF_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const MAX_STATE = 2048;
 
@@ -73,67 +51,16 @@ export function authorizationRoutes(options: AuthorizationRoutesOptions) {
   const { endpoints, clients, grants, keys, apiKeys, signing, clock } = options;
   const cookieName = endpoints.secure ? '__Host-sb_oauth_csrf' : 'sb_oauth_csrf';
 
-  const sealState = async (state: PendingAuthorization): Promise<string> => {
-    const now = Math.floor(clock.now() / 1000);
-    return signing.sign(
-      { req: state },
-      {
-        typ: CONSENT_TYP,
-        issuer: endpoints.issuer,
-        audience: endpoints.authorization,
-        issuedAt: now,
-        expiresAt: now + CONSENT_TTL_S,
-      },
-    );
-  };
-  const openState = async (token: string | undefined): Promise<PendingAuthorization | null> => {
-    if (token === undefined) return null;
-    try {
-      const payload = await signing.verify(token, {
-        typ: CONSENT_TYP,
-        issuer: endpoints.issuer,
-        audience: endpoints.authorization,
-        currentDate: new Date(clock.now()),
-      });
-      return (payload['req'] ?? null) as PendingAuthorization | null;
-    } catch {
-      return null;
-    }
-  };
+  const states = new ConsentStates({ signing, endpoints, clock });
 
-  const html = (reply: FastifyReply, status: number, body: string, redirectUri?: string) => {
-    const formTargets = ["'self'", ...(redirectUri === undefined ? [] : [cspSource(redirectUri)])];
-    return reply
-      .code(status)
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header(
-        'content-security-policy',
-        `default-src 'none'; style-src '${CONSENT_STYLE_HASH}'; form-action ${formTargets.join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
-      )
-      .header('x-frame-options', 'DENY')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-content-type-options', 'nosniff')
-      .send(body);
-  };
   const errorPage = (reply: FastifyReply, status: number, title: string, message: string) =>
-    html(reply, status, renderErrorPage({ title, message }));
+    sendPage(reply, status, renderErrorPage({ title, message }));
   const sendBack = (
     reply: FastifyReply,
     status: 302 | 303,
     redirectUri: string,
     params: Record<string, string | undefined>,
-  ) => {
-    const target = new URL(redirectUri);
-    for (const [name, value] of Object.entries({ ...params, iss: endpoints.issuer })) {
-      if (value !== undefined) target.searchParams.set(name, value);
-    }
-    return reply
-      .code(status)
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .redirect(target.href, status);
-  };
+  ) => redirectBack(reply, status, redirectUri, { ...params, iss: endpoints.issuer });
   const sendError = (
     reply: FastifyReply,
     status: 302 | 303,
@@ -156,8 +83,8 @@ export function authorizationRoutes(options: AuthorizationRoutesOptions) {
     csrf: string,
     error?: string,
   ) => {
-    const stateToken = await sealState({ ...pending, step: 'key', key: undefined });
-    return html(
+    const stateToken = await states.seal({ ...pending, step: 'key', key: undefined });
+    return sendPage(
       reply,
       error === undefined ? 200 : 400,
       renderKeyStep({
@@ -289,11 +216,13 @@ export function authorizationRoutes(options: AuthorizationRoutesOptions) {
         if (isOAuthError(error)) return errorPage(reply, 400, 'This form is malformed', error.message);
         throw error;
       }
+      // Defence in depth beside the CSRF token: a browser names the page a form came from ("null" when a
+      // privacy setting hides it, which the token then covers alone).
       const origin = request.headers.origin;
-      if (origin !== undefined && origin !== endpoints.issuer) {
+      if (origin !== undefined && origin !== 'null' && origin !== endpoints.issuer) {
         return errorPage(reply, 403, 'This form could not be verified', 'The form was sent from another site.');
       }
-      const pending = await openState(form.state_token);
+      const pending = await states.open(form.state_token);
       if (pending === null) {
         return errorPage(
           reply,
@@ -384,14 +313,14 @@ export function authorizationRoutes(options: AuthorizationRoutesOptions) {
           },
         };
         const view: KeyView = { name: key.name, owner: key.owner, prefix: key.prefix, scopes: key.scopes };
-        return html(
+        return sendPage(
           reply,
           200,
           renderGrantStep({
             client: clientView(client, pending),
             key: view,
             action: endpoints.consentPath,
-            fields: { state_token: await sealState(granted), csrf },
+            fields: { state_token: await states.seal(granted), csrf },
           }),
           pending.redirect_uri,
         );
@@ -471,12 +400,6 @@ async function findClient(
 function returnsTo(redirectUri: string): string {
   const url = new URL(redirectUri);
   return url.protocol === 'https:' || url.protocol === 'http:' ? url.host : `${url.protocol}// (an app on this device)`;
-}
-
-/** A CSP source matching the redirect target (browsers apply form-action to the redirect after a POST). */
-function cspSource(redirectUri: string): string {
-  const url = new URL(redirectUri);
-  return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : url.protocol;
 }
 
 function sameText(a: string, b: string): boolean {

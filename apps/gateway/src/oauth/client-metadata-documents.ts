@@ -122,6 +122,8 @@ export class ClientMetadataDocuments {
       }
       body = Buffer.concat(chunks);
     } catch (error) {
+      // Destroying an unread body emits an abort error; unheard, it would crash the process.
+      response.body.on('error', () => undefined);
       response.body.destroy();
       if (isOAuthError(error)) throw error;
       throw refuse(clientId, `reading it failed (${describe(error)})`);

@@ -71,7 +71,7 @@ function page(title: string, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)} – Switchboard</title>
 <style>${STYLE}</style>
 </head>
@@ -96,7 +96,7 @@ function clientFacts(client: ClientView, key?: KeyView): string {
     key === undefined
       ? ''
       : `<dt>API key</dt><dd>${escapeHtml(key.name)} <span class="note">(<code>${escapeHtml(key.prefix)}…</code>${
-          key.owner === '' ? '' : `, ${escapeHtml(key.owner)}`
+          key.owner === '' ? '' : `, owned by ${escapeHtml(key.owner)}`
         })</span></dd>`;
   return `<dl>
 <dt>Application</dt><dd>${escapeHtml(client.name)} ${provenance}</dd>

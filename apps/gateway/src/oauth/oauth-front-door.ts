@@ -53,8 +53,11 @@ export interface OAuthFrontDoor {
   endpoints: OAuthEndpoints;
   /** For `/mcp`: `sb_…` API keys and OAuth access tokens. */
   authenticator: McpAuthenticator;
-  /** `WWW-Authenticate` for a 401 on `/mcp` (RFC 9728 §5.1: points clients at the metadata). */
-  challenge(reason: string): string;
+  /**
+   * `WWW-Authenticate` for a 401 on `/mcp` (RFC 9728 §5.1: points clients at the metadata). A request that
+   * sent no credentials gets no error code (RFC 6750 §3.1); a bad token gets `invalid_token`.
+   */
+  challenge(reason: string, credentialsSent: boolean): string;
   /** Adds the 403 `insufficient_scope` challenge to `/mcp`; call on the root app before `/mcp` is registered. */
   addHooks(app: FastifyInstance): void;
   /** The public routes: discovery documents, JWKS, /authorize, /token, /register, /revoke. */
@@ -83,7 +86,7 @@ export async function createOAuthFrontDoor(options: OAuthFrontDoorOptions): Prom
   const documents = new ClientMetadataDocuments({
     clock,
     allowedHosts: options.metadataDocuments?.allowedHosts,
-    extraCa: caFile === undefined ? undefined : readFileSync(caFile, 'utf8'),
+    extraCa: caFile === undefined ? undefined : readCaFile(caFile),
   });
   const clients = new OAuthClients({ store, documents, clock, idleTtlMs: options.clientIdleTtlS * 1000 });
   const boundKeys = new BoundKeys({
@@ -137,7 +140,8 @@ export async function createOAuthFrontDoor(options: OAuthFrontDoorOptions): Prom
   return {
     endpoints,
     authenticator,
-    challenge: (reason) => challengeFor({ error: 'invalid_token', error_description: reason }),
+    challenge: (reason, credentialsSent) =>
+      challengeFor(credentialsSent ? { error: 'invalid_token', error_description: reason } : {}),
     addHooks(app) {
       // The /mcp scope turns errors into JSON-RPC bodies; this adds the step-up challenge a client needs to
       // ask for more scope (RFC 6750 §3.1, MCP authorization "Scope Challenge Handling").
@@ -160,6 +164,14 @@ export async function createOAuthFrontDoor(options: OAuthFrontDoorOptions): Prom
       await documents.close();
     },
   };
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`GATEWAY_OAUTH_CIMD_CA_FILE: cannot read ${path} (${(error as Error).message}).`);
+  }
 }
 
 /** An RFC 9110 quoted-string body in header-safe ASCII: no quotes, backslashes, controls or non-ASCII. */

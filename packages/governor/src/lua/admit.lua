@@ -7,26 +7,29 @@
   burst leaves room for the others. A slot within the wait bound admits the call at once (it queues on this
   replica); a later one is a ticket, and the caller is told to come back then, when it is admitted ahead
   of everybody. Deferred callers thus return at a pace the budget can serve, not all at once.
-  A caller holds at most `max_held` places at a time (tickets plus calls queued on this replica); a call
-  beyond that books nothing and is told when the caller's turn is likely to come round again, so a burst
-  cannot book the next minutes ahead of callers who arrive a moment later.
+  A caller holds at most its share of the places (tickets, and slots of admitted calls not yet due): the
+  slots within the wait bound divided among the competing callers, at least one. A call beyond that books
+  nothing and is told when the caller's turn is likely to come round again, so a burst cannot book the
+  next minutes ahead of callers who arrive a moment later, while a caller alone may use the whole budget.
 
   KEYS[1] tickets  ZSET  member = caller .. "\31" .. ticket id, score = due time (ms, Redis clock)
   KEYS[2] slots    ZSET  member = slot index, score = slot time (ms)
   KEYS[3] last     ZSET  member = caller, score = index of that caller's latest slot
   KEYS[4] pause    STRING reason; its PTTL is the remaining pause
-  KEYS[5] held     HASH   caller -> tickets it holds
+  KEYS[5] held     HASH   caller -> places it holds (tickets + admitted slots not yet due)
+  KEYS[6] admitted ZSET  member = caller .. "\31" .. ticket id, score = slot time of an admitted call
+  KEYS[7] seen     ZSET  member = caller, score = time of its latest call (callers competing right now)
   ARGV[1] caller key
   ARGV[2] ticket id (unique per call)
   ARGV[3] local wait estimate, ms (this replica's own queue)
   ARGV[4] unit, ms (budget interval / units granted per interval)
   ARGV[5] weight (slots the call takes)
-  ARGV[6] max wait, ms
+  ARGV[6] max wait, ms (a call whose slot is within half of it is admitted at once)
   ARGV[7] "admit" (admit when the slot is near) or "defer" (book a ticket in any case)
   ARGV[8] grace, ms: how late a ticket may be redeemed
   ARGV[9] early tolerance, ms: how early a ticket may be redeemed
-  ARGV[10] max places a caller may hold
-  ARGV[11] the caller's calls queued on this replica
+  ARGV[10] places to share among competing callers (slots within the wait bound)
+  ARGV[11] how long a caller counts as competing after its latest call, ms
   Returns {1, ticketed (0|1), pause ms} when admitted, {0, retry after ms, pause ms} otherwise.
 ]]
 local time = redis.call('TIME')
@@ -41,10 +44,9 @@ local mode = ARGV[7]
 local grace = tonumber(ARGV[8])
 local early = tonumber(ARGV[9])
 local prefix = caller .. '\31'
-local max_held = tonumber(ARGV[10])
-local local_queued = tonumber(ARGV[11])
+local share_of = tonumber(ARGV[10])
 
-local function release_ticket(member)
+local function release(zset, member)
   local sep = string.find(member, '\31', 1, true)
   if sep then
     local who = string.sub(member, 1, sep - 1)
@@ -52,32 +54,41 @@ local function release_ticket(member)
       redis.call('HDEL', KEYS[5], who)
     end
   end
-  redis.call('ZREM', KEYS[1], member)
+  redis.call('ZREM', zset, member)
 end
 
 local pause_ms = tonumber(redis.call('PTTL', KEYS[4]))
 if pause_ms < 0 then pause_ms = 0 end
 
 for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - grace))) do
-  release_ticket(member)
+  release(KEYS[1], member)
+end
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', '(' .. now)) do
+  release(KEYS[6], member)
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - grace))
 
+-- A round has one place per competing caller: those holding future slots, or calling lately (a caller
+-- told to come back holds nothing meanwhile, yet competes).
 local current = math.floor(now / unit)
 local last = tonumber(redis.call('ZSCORE', KEYS[3], caller) or '')
+redis.call('ZADD', KEYS[7], now, caller)
+redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. (now - tonumber(ARGV[11])))
+redis.call('PEXPIRE', KEYS[7], tonumber(ARGV[11]) + 1000)
 local holders = redis.call('ZCOUNT', KEYS[3], '(' .. current, '+inf')
 if last == nil or last <= current then holders = holders + 1 end
+holders = math.max(holders, redis.call('ZCARD', KEYS[7]))
 
 if mode == 'admit' then
   local due = redis.call('ZRANGEBYSCORE', KEYS[1], now - grace, now + early)
   for _, member in ipairs(due) do
     if string.sub(member, 1, #prefix) == prefix then
-      release_ticket(member)
+      release(KEYS[1], member)
       return {1, 1, pause_ms}
     end
   end
-  local held = tonumber(redis.call('HGET', KEYS[5], caller) or '0') + local_queued
-  if held >= max_held then
+  local held = tonumber(redis.call('HGET', KEYS[5], caller) or '0')
+  if held >= math.max(1, math.floor(share_of / holders)) then
     local turn = now + math.max(pause_ms, local_wait)
     if last ~= nil then turn = math.max(turn, last * unit) end
     turn = turn + holders * weight * unit
@@ -89,7 +100,9 @@ end
 -- assumes (other users of the same upstream account, drift): start after it.
 local backlog = 0
 if local_wait > max_wait then backlog = local_wait end
-local start = math.ceil((now + math.max(pause_ms, backlog)) / unit)
+-- The slot under way counts: an idle budget admits at once, whatever the slot length.
+local start = current
+if math.max(pause_ms, backlog) > 0 then start = math.ceil((now + math.max(pause_ms, backlog)) / unit) end
 if last ~= nil then
   start = math.max(start, last + holders * weight)
 end
@@ -119,11 +132,16 @@ redis.call('ZADD', KEYS[3], index + weight - 1, caller)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (math.floor((now - grace) / unit)))
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
-if mode == 'admit' and due_at - now <= max_wait then
+redis.call('HINCRBY', KEYS[5], caller, 1)
+redis.call('PEXPIRE', KEYS[5], ttl)
+-- Only a slot in the first half of the wait bound admits at once: the other half absorbs service jitter
+-- (sub-windows, other replicas), so an admitted call rarely runs out of wait before it starts.
+if mode == 'admit' and due_at - now <= max_wait / 2 then
+  -- The place is held until its slot ends.
+  redis.call('ZADD', KEYS[6], math.ceil((index + weight) * unit), prefix .. ARGV[2])
+  redis.call('PEXPIRE', KEYS[6], ttl)
   return {1, 0, pause_ms}
 end
 redis.call('ZADD', KEYS[1], due_at, prefix .. ARGV[2])
-redis.call('HINCRBY', KEYS[5], caller, 1)
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[5], ttl)
 return {0, math.max(0, due_at - now), pause_ms}
