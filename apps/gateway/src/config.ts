@@ -2,18 +2,6 @@ import { env, loadConfig } from '@switchboard/config';
 import { z } from 'zod';
 import { keyLimitsSchema } from './keys/key-limits.ts';
 
-const commaList = () =>
-  z.preprocess(
-    (v) =>
-      v === '' || v === undefined
-        ? []
-        : String(v)
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-    z.array(z.string()),
-  );
-
 /**
  * The gateway's configuration, read once from the environment (README "Configuration" lists the same
  * variables). Names in DESIGN.md's configuration contract are fixed; the rest are ours.
@@ -23,10 +11,10 @@ const schema = z.object({
   REDIS_URL: env.optionalString(),
   /** Public MCP listener. */
   GATEWAY_PORT: env.port(8080),
-  GATEWAY_HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('127.0.0.1')),
+  GATEWAY_HOST: env.host(),
   /** Admin REST listener (kept off the public port). */
   GATEWAY_ADMIN_PORT: env.port(8081),
-  GATEWAY_ADMIN_HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('127.0.0.1')),
+  GATEWAY_ADMIN_HOST: env.host(),
   /** Bootstrap admin bearer token; generated and printed at first start when unset. */
   GATEWAY_ADMIN_TOKEN: env.optionalString(),
   /** External URL: OAuth metadata, the printed connector URL, allowed Host/Origin. */
@@ -41,16 +29,7 @@ const schema = z.object({
   /** Lifetime of a legacy session id; a client whose session expired gets 404 and re-initializes. */
   GATEWAY_SESSION_TTL_S: env.positiveInt(24 * 3600),
   /** Extra hostnames (besides the public URL's and loopback) accepted in Host and Origin. */
-  GATEWAY_ALLOWED_HOSTS: z.preprocess(
-    (v) =>
-      v === '' || v === undefined
-        ? []
-        : String(v)
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-    z.array(z.string()),
-  ),
+  GATEWAY_ALLOWED_HOSTS: env.commaList(),
   /** Largest accepted /mcp request body. */
   GATEWAY_BODY_LIMIT_BYTES: env.positiveInt(4 * 1024 * 1024),
   /** How long a tools/call may run upstream (Claude allows 300 s). */
@@ -58,16 +37,12 @@ const schema = z.object({
   /** Replica count, used to split limits when Redis is down and each replica limits alone. */
   GATEWAY_REPLICAS: env.positiveInt(1),
   /** `fallback` (default): per-replica in-memory limits while Redis is down; `closed`: refuse. */
-  GATEWAY_RATE_LIMIT_FAIL_MODE: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.enum(['fallback', 'closed']).default('fallback'),
-  ),
+  GATEWAY_RATE_LIMIT_FAIL_MODE: env.oneOf(['fallback', 'closed'], 'fallback'),
   /**
    * Limits for keys that set none, in the admin API's `limits` shape (JSON). A key's own `key`, `upstreams`
    * and `tools` entries take precedence over these.
    */
-  GATEWAY_DEFAULT_LIMITS: z.preprocess(
-    (v) => (v === '' || v === undefined ? undefined : JSON.parse(String(v))),
+  GATEWAY_DEFAULT_LIMITS: env.json(
     keyLimitsSchema.default({
       key: { limit: 600, window_s: 60, burst: 100 },
       tools: [{ pattern: 'blotato_publish_*', limit: 20, window_s: 60, cost: 1 }],
@@ -93,7 +68,7 @@ const schema = z.object({
    * private, loopback or link-local addresses (an internal client, a test). Empty in production: such
    * documents are refused (SSRF protection).
    */
-  GATEWAY_OAUTH_CIMD_ALLOWED_HOSTS: commaList(),
+  GATEWAY_OAUTH_CIMD_ALLOWED_HOSTS: env.commaList(),
   /** PEM file of extra CA certificates trusted when fetching client ID metadata documents (internal PKI, tests). */
   GATEWAY_OAUTH_CIMD_CA_FILE: env.optionalString(),
   /** Signs caller assertions for the tool servers; same value on every tool server. */

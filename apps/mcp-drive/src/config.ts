@@ -2,8 +2,6 @@ import { env, loadConfig } from '@switchboard/config';
 import { parseTokenEncryptionKeys } from '@switchboard/google-auth';
 import { z } from 'zod';
 
-const host = () => z.preprocess((v) => (v === '' ? undefined : v), z.string().default('127.0.0.1'));
-
 /**
  * The Drive tool server's configuration, read once from the environment (the README's table lists the same
  * variables). Names shared with DESIGN.md's configuration contract are fixed.
@@ -12,7 +10,7 @@ const schema = z
   .object({
     /** Listener; loopback by default, the gateway is the only client. */
     DRIVE_PORT: env.port(8103),
-    DRIVE_HOST: host(),
+    DRIVE_HOST: env.host(),
     /** Drive API root (tests point it at the fake). */
     DRIVE_BASE_URL: env.url('https://www.googleapis.com'),
     /** Google OAuth token endpoint (refresh and code exchange). */

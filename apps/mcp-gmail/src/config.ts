@@ -2,8 +2,6 @@ import { env, loadConfig } from '@switchboard/config';
 import { parseTokenEncryptionKeys } from '@switchboard/google-auth';
 import { z } from 'zod';
 
-const host = () => z.preprocess((v) => (v === '' ? undefined : v), z.string().default('127.0.0.1'));
-
 /**
  * The Gmail tool server's configuration, read once from the environment (the README's table lists the same
  * variables). Names shared with DESIGN.md's configuration contract are fixed.
@@ -12,7 +10,7 @@ const schema = z
   .object({
     /** Listener; loopback by default, the gateway is the only client. */
     GMAIL_PORT: env.port(8102),
-    GMAIL_HOST: host(),
+    GMAIL_HOST: env.host(),
     /** Gmail API root (tests point it at the fake). */
     GMAIL_BASE_URL: env.url('https://gmail.googleapis.com'),
     /** Google OAuth token endpoint (refresh and code exchange). */

@@ -48,3 +48,34 @@ export const assertionSecrets = () =>
       )
       .refine((list) => list.every((s) => s.length >= 32), 'each secret must be at least 32 characters'),
   );
+
+/** A listener address; `0.0.0.0` in containers, loopback by default. */
+export const host = (fallback = '127.0.0.1') => z.preprocess(unsetIfEmpty, z.string().min(1).default(fallback));
+
+/** Comma-separated values, trimmed, empties dropped. */
+export const commaList = () =>
+  z.preprocess(
+    (value) =>
+      value === '' || value === undefined
+        ? []
+        : String(value)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    z.array(z.string()),
+  );
+
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+  z.preprocess(unsetIfEmpty, z.enum(values).default(fallback as never));
+
+/** A JSON value validated by `schema`; malformed JSON is reported against the variable, not thrown. */
+export const json = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value, ctx) => {
+    if (value === '' || value === undefined) return undefined;
+    try {
+      return JSON.parse(String(value));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+      return z.NEVER;
+    }
+  }, schema);
