@@ -1,3 +1,8 @@
+export {
+  buildGoogleToolServer,
+  type GoogleToolServerDeps,
+  type GoogleToolServerOptions,
+} from './build-google-tool-server.ts';
 export { type ClippedText, clipText } from './clip-text.ts';
 export { type ConnectRoutesOptions, registerConnectRoutes } from './connect-routes.ts';
 export { type ConnectTicket, ConnectTicketError, ConnectTickets } from './connect-tickets.ts';
@@ -24,6 +29,7 @@ export {
   grantContext,
   staticCredential,
 } from './google-credentials.ts';
+export { checkGoogleEnv, type GoogleEnv, googleEnvShape } from './google-env.ts';
 export { createGoogleQuota, type GoogleQuota, type GoogleQuotaOptions } from './google-quota.ts';
 export {
   type AccessToken,
