@@ -274,14 +274,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const inWindow = new Map(callerNames.map((c) => [c, 0]));
   const atHalf = new Map(callerNames.map((c) => [c, 0]));
   const byTime = [...acceptedAttempts].sort((a, b) => (a.acceptedAt ?? 0) - (b.acceptedAt ?? 0));
-  for (const a of byTime.slice(0, Math.ceil(options.publishes / 2))) atHalf.set(a.caller, (atHalf.get(a.caller) ?? 0) + 1);
+  for (const a of byTime.slice(0, Math.ceil(options.publishes / 2)))
+    atHalf.set(a.caller, (atHalf.get(a.caller) ?? 0) + 1);
   for (const a of acceptedAttempts) {
     const at = a.acceptedAt ?? 0;
     if (at >= windowFrom && at <= windowTo) inWindow.set(a.caller, (inWindow.get(a.caller) ?? 0) + 1);
-  }
-  if (process.env['SIM_DEBUG']) {
-    for (const a of byTime) console.log(a.caller, a.firstTryAt - started, '→', (a.acceptedAt ?? 0) - started);
-    console.log([...inWindow.entries()]);
   }
   const latencies = acceptedAttempts.map((a) => (a.acceptedAt ?? 0) - a.firstTryAt).sort((x, y) => x - y);
 
@@ -332,6 +329,11 @@ export interface Check {
 export function checksOf(r: SimulationReport): Check[] {
   const limit = r.options.fakeLimits['POST /v2/posts'] ?? Number.POSITIVE_INFINITY;
   const per429 = Object.values(r.upstream429s);
+  const perPost = (r.deferrals / Math.max(1, r.options.publishes)).toFixed(2);
+  const reasons = Object.entries(r.deferralReasons)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const retryRange = `${r.retryAfterS.min === Number.POSITIVE_INFINITY ? '-' : r.retryAfterS.min}–${r.retryAfterS.max}`;
   return [
     {
       name: 'publishes accepted',
@@ -367,7 +369,7 @@ export function checksOf(r: SimulationReport): Check[] {
     { name: 'upstream posts without an accepted key', value: String(r.orphans), requirement: '0', ok: r.orphans === 0 },
     {
       name: 'deferrals (RATE_LIMITED answers)',
-      value: `${r.deferrals} (${(r.deferrals / Math.max(1, r.options.publishes)).toFixed(2)} per post; ${Object.entries(r.deferralReasons).map(([k, v]) => `${k} ${v}`).join(', ')}), retry in ${r.retryAfterS.min === Number.POSITIVE_INFINITY ? '-' : r.retryAfterS.min}–${r.retryAfterS.max} s`,
+      value: `${r.deferrals} (${perPost} per post; ${reasons}), retry in ${retryRange} s`,
       requirement: 'each with a retry time',
       ok: r.deferralsWithoutRetryTime === 0,
     },

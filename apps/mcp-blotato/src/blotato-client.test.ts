@@ -59,7 +59,11 @@ describe('BlotatoClient', () => {
   it('maps 422 to VALIDATION_FAILED with Blotato’s message', async () => {
     const e = await failure(
       client.createPost(ctx, {
-        post: { accountId: '98433', content: { text: 'x', mediaUrls: [], platform: 'facebook' }, target: { targetType: 'facebook' } },
+        post: {
+          accountId: '98433',
+          content: { text: 'x', mediaUrls: [], platform: 'facebook' },
+          target: { targetType: 'facebook' },
+        },
       }),
     );
     assert.equal(e.code, 'VALIDATION_FAILED');
@@ -77,7 +81,11 @@ describe('BlotatoClient', () => {
     const before = fake.state.requests['POST /v2/posts'] ?? 0;
     const e = await failure(
       client.createPost(ctx, {
-        post: { accountId: '98432', content: { text: 'x', mediaUrls: [], platform: 'twitter' }, target: { targetType: 'twitter' } },
+        post: {
+          accountId: '98432',
+          content: { text: 'x', mediaUrls: [], platform: 'twitter' },
+          target: { targetType: 'twitter' },
+        },
       }),
     );
     assert.equal(e.code, 'OUTCOME_UNKNOWN');
@@ -89,7 +97,11 @@ describe('BlotatoClient', () => {
     const count = fake.state.posts.length;
     const e = await failure(
       client.createPost(ctx, {
-        post: { accountId: '98432', content: { text: 'hang', mediaUrls: [], platform: 'twitter' }, target: { targetType: 'twitter' } },
+        post: {
+          accountId: '98432',
+          content: { text: 'hang', mediaUrls: [], platform: 'twitter' },
+          target: { targetType: 'twitter' },
+        },
       }),
     );
     assert.equal(e.code, 'OUTCOME_UNKNOWN');

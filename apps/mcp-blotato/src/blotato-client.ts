@@ -2,7 +2,6 @@ import { type ErrorContext, SwitchboardError } from '@switchboard/errors';
 import { backoffDelayMs, type Governor, retryAfterMsFrom } from '@switchboard/governor';
 import { Pool } from 'undici';
 import { z } from 'zod';
-import type { BlotatoBudget } from './budgets.ts';
 import {
   accountsSchema,
   type BlotatoUser,
@@ -20,6 +19,7 @@ import {
   userSchema,
   visualSchema,
 } from './blotato-schemas.ts';
+import type { BlotatoBudget } from './budgets.ts';
 
 /** Who a request is for (its governor queue) and when to give up on it. */
 export interface CallContext {
@@ -333,7 +333,12 @@ export class BlotatoClient {
         );
       } catch (error) {
         if (error instanceof SwitchboardError) throw error;
-        this.#options.onRequest?.({ route: spec.route, status: 'error', durationMs: performance.now() - started, attempt });
+        this.#options.onRequest?.({
+          route: spec.route,
+          status: 'error',
+          durationMs: performance.now() - started,
+          attempt,
+        });
         if (ctx.signal?.aborted) {
           // Cancelled while the write was on the wire: it may have happened.
           if (sent && !spec.safeToRepeat) throw outcomeUnknown(spec, context, 'The call was cancelled');
@@ -346,7 +351,12 @@ export class BlotatoClient {
         }
         throw failure.error;
       }
-      this.#options.onRequest?.({ route: spec.route, status: response.status, durationMs: performance.now() - started, attempt });
+      this.#options.onRequest?.({
+        route: spec.route,
+        status: response.status,
+        durationMs: performance.now() - started,
+        attempt,
+      });
       const { status } = response;
 
       if (status >= 200 && status < 300) {
@@ -384,7 +394,11 @@ export class BlotatoClient {
               `Blotato failed on ${spec.route} (${status}${message ? `: ${message}` : ''}) ${MAX_SAFE_ATTEMPTS} times; try again in a minute.`,
               { retryAfterS: 30, context: { ...context, upstreamStatus: status } },
             )
-          : outcomeUnknown(spec, { ...context, upstreamStatus: status }, `Blotato answered ${status}${message ? ` (${message})` : ''}`);
+          : outcomeUnknown(
+              spec,
+              { ...context, upstreamStatus: status },
+              `Blotato answered ${status}${message ? ` (${message})` : ''}`,
+            );
       }
       throw mapClientError(status, message, spec, context);
     }
@@ -439,11 +453,15 @@ function classifyNetworkError(
   if (NOT_SENT_CODES.has(code)) {
     return {
       retryable: true,
-      error: new SwitchboardError('UPSTREAM_UNAVAILABLE', `Blotato cannot be reached (${code}); try again in a minute.`, {
-        retryAfterS: 30,
-        context,
-        cause: error,
-      }),
+      error: new SwitchboardError(
+        'UPSTREAM_UNAVAILABLE',
+        `Blotato cannot be reached (${code}); try again in a minute.`,
+        {
+          retryAfterS: 30,
+          context,
+          cause: error,
+        },
+      ),
     };
   }
   if (!spec.safeToRepeat) {
@@ -452,23 +470,33 @@ function classifyNetworkError(
       error: outcomeUnknown(
         spec,
         context,
-        timedOut ? `No answer within ${Math.round(timeoutMs / 1000)} s` : `The connection broke (${code || name || 'network error'})`,
+        timedOut
+          ? `No answer within ${Math.round(timeoutMs / 1000)} s`
+          : `The connection broke (${code || name || 'network error'})`,
       ),
     };
   }
   return {
     retryable: true,
     error: timedOut
-      ? new SwitchboardError('UPSTREAM_TIMEOUT', `Blotato did not answer ${spec.route} within ${Math.round(timeoutMs / 1000)} s.`, {
-          retryAfterS: 10,
-          context,
-          cause: error,
-        })
-      : new SwitchboardError('UPSTREAM_UNAVAILABLE', `The connection to Blotato broke (${code || name}); try again shortly.`, {
-          retryAfterS: 10,
-          context,
-          cause: error,
-        }),
+      ? new SwitchboardError(
+          'UPSTREAM_TIMEOUT',
+          `Blotato did not answer ${spec.route} within ${Math.round(timeoutMs / 1000)} s.`,
+          {
+            retryAfterS: 10,
+            context,
+            cause: error,
+          },
+        )
+      : new SwitchboardError(
+          'UPSTREAM_UNAVAILABLE',
+          `The connection to Blotato broke (${code || name}); try again shortly.`,
+          {
+            retryAfterS: 10,
+            context,
+            cause: error,
+          },
+        ),
   };
 }
 
@@ -505,7 +533,9 @@ function mapClientError(
         { context: ctx, details: { upstream_message: message ?? null } },
       );
     default:
-      return new SwitchboardError('UPSTREAM_ERROR', `Blotato answered ${status} to ${spec.route}${said}.`, { context: ctx });
+      return new SwitchboardError('UPSTREAM_ERROR', `Blotato answered ${status} to ${spec.route}${said}.`, {
+        context: ctx,
+      });
   }
 }
 

@@ -73,6 +73,8 @@ describe('Blotato tool server, end to end (official MCP client â†’ tool server â
         BLOTATO_RECONCILE_SETTLE_S: '2',
         BLOTATO_POST_POLL_MS: '100',
         BLOTATO_VISUAL_POLL_MS: '100',
+        // These tests publish faster than Blotato's pace on purpose; the governor's pacing has its own tests.
+        BLOTATO_BUDGETS: JSON.stringify({ post_create: 600, post_status: 600, other: 600 }),
       },
       redis,
     );
@@ -195,7 +197,11 @@ describe('Blotato tool server, end to end (official MCP client â†’ tool server â
     const schedule = listed.structuredContent.schedules.find((s: any) => s.text_preview === text);
     assert.ok(schedule, 'the post is in the schedule');
     const moved = new Date(Date.now() + 7_200_000).toISOString();
-    const r2 = await server.call('key_a', 'reschedule_post', { schedule_id: schedule.schedule_id, scheduled_time: moved, text: `${text} (edited)` });
+    const r2 = await server.call('key_a', 'reschedule_post', {
+      schedule_id: schedule.schedule_id,
+      scheduled_time: moved,
+      text: `${text} (edited)`,
+    });
     assert.equal(r2.isError, undefined, JSON.stringify(r2.content));
     assert.equal(post?.scheduledTime, moved);
     assert.equal(post?.text, `${text} (edited)`);
@@ -246,8 +252,18 @@ describe('Blotato tool server, end to end (official MCP client â†’ tool server â
 
   it('refuses an idempotency key reused with other arguments', async () => {
     const key = randomUUID();
-    await server.call('key_a', 'publish_post', { account_id: '98432', platform: 'twitter', text: `A ${key}`, idempotency_key: key });
-    const r = await server.call('key_a', 'publish_post', { account_id: '98432', platform: 'twitter', text: `B ${key}`, idempotency_key: key });
+    await server.call('key_a', 'publish_post', {
+      account_id: '98432',
+      platform: 'twitter',
+      text: `A ${key}`,
+      idempotency_key: key,
+    });
+    const r = await server.call('key_a', 'publish_post', {
+      account_id: '98432',
+      platform: 'twitter',
+      text: `B ${key}`,
+      idempotency_key: key,
+    });
     assert.equal(r.structuredContent.error.code, 'IDEMPOTENCY_MISMATCH');
     assert.equal(fake.state.posts.filter((p) => p.text === `B ${key}`).length, 0);
   });
@@ -280,9 +296,15 @@ describe('Blotato tool server, end to end (official MCP client â†’ tool server â
 
   it('imports media, makes an upload URL, reports credits', async () => {
     const key = randomUUID();
-    const imported = await server.call('key_a', 'import_media', { source_url: 'https://cdn.example/cat.jpg', idempotency_key: key });
+    const imported = await server.call('key_a', 'import_media', {
+      source_url: 'https://cdn.example/cat.jpg',
+      idempotency_key: key,
+    });
     assert.match(imported.structuredContent.media_url, /^https:\/\/database\.blotato\.com\/.+\.jpg$/);
-    const again = await server.call('key_a', 'import_media', { source_url: 'https://cdn.example/cat.jpg', idempotency_key: key });
+    const again = await server.call('key_a', 'import_media', {
+      source_url: 'https://cdn.example/cat.jpg',
+      idempotency_key: key,
+    });
     assert.equal(again.structuredContent.media_url, imported.structuredContent.media_url);
     assert.equal(fake.state.media.length, 1);
     const upload = await server.call('key_a', 'create_upload_url', { filename: 'clip.mp4' });
@@ -296,10 +318,14 @@ describe('Blotato tool server, end to end (official MCP client â†’ tool server â
   it('honours a Blotato 429 by pausing the route for every caller, then succeeds', async () => {
     fake.setMode('POST /v2/posts', 'rate-limit', { times: 1, retryInS: 1 });
     const started = Date.now();
-    const r = await server.call('key_c', 'publish_post', { account_id: '98432', platform: 'twitter', text: `After 429 ${randomUUID()}` });
+    const r = await server.call('key_c', 'publish_post', {
+      account_id: '98432',
+      platform: 'twitter',
+      text: `After 429 ${randomUUID()}`,
+    });
     assert.equal(r.structuredContent.state, 'submitted', JSON.stringify(r.content));
     assert.ok(Date.now() - started >= 900);
-    const ready = await (await fetch(`${server.url}/readyz`)).json();
+    const ready: any = await (await fetch(`${server.url}/readyz`)).json();
     assert.equal(ready.governor.post_create.upstream429s, 1);
     assert.equal(ready.blotato.configured, true);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -322,7 +348,7 @@ describe('Blotato tool server without BLOTATO_API_KEY', () => {
         assert.equal(r.structuredContent.error.code, 'NOT_CONFIGURED');
         assert.match(r.content[0].text, /BLOTATO_API_KEY/);
       }
-      const ready = await (await fetch(`${server.url}/readyz`)).json();
+      const ready: any = await (await fetch(`${server.url}/readyz`)).json();
       assert.equal(ready.blotato.configured, false);
     } finally {
       await server.close();

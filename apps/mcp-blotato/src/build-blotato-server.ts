@@ -83,8 +83,10 @@ export function buildBlotatoServer(config: BlotatoConfig, deps: BlotatoServerDep
   metrics.observe(governor, SERVER_NAME);
   onGovernorEvent = (e) => {
     metrics.onEvent(e);
-    if (e.type === 'paused') app.log.warn({ budget: e.budget, pausedForMs: e.pausedForMs, source: e.source }, 'blotato budget paused');
-    else if (e.type === 'refused') app.log.info({ budget: e.budget, reason: e.reason, retryAfterS: e.retryAfterS }, 'governor refused a call');
+    if (e.type === 'paused')
+      app.log.warn({ budget: e.budget, pausedForMs: e.pausedForMs, source: e.source }, 'blotato budget paused');
+    else if (e.type === 'refused')
+      app.log.info({ budget: e.budget, reason: e.reason, retryAfterS: e.retryAfterS }, 'governor refused a call');
     else if (e.type === 'store_error') app.log.warn({ budget: e.budget, error: e.message }, 'governor store error');
   };
   app.decorate('blotato', { client, governor });

@@ -83,7 +83,10 @@ export interface BlotatoConfig {
 
 export function toBlotatoConfig(e: z.infer<typeof blotatoEnvSchema>): BlotatoConfig {
   const budgets = defaultBudgets(e.BLOTATO_BUDGET_MARGIN);
-  for (const [name, override] of Object.entries(e.BLOTATO_BUDGETS) as [BlotatoBudget, z.infer<typeof budgetOverride>][]) {
+  for (const [name, override] of Object.entries(e.BLOTATO_BUDGETS) as [
+    BlotatoBudget,
+    z.infer<typeof budgetOverride>,
+  ][]) {
     budgets[name] =
       typeof override === 'number'
         ? { limit: override, intervalMs: 60_000 }

@@ -45,14 +45,27 @@ export async function idempotentWrite<O>(w: IdempotentWrite<O>): Promise<Idempot
   const derived = w.idempotencyKey === undefined;
   const idempotencyKey =
     w.idempotencyKey ??
-    `auto-${createHash('sha256').update(`${w.callerKeyId}\u0000${w.tool}\u0000${canonicalJson(w.args)}`).digest('base64url').slice(0, 32)}`;
+    `auto-${createHash('sha256')
+      .update(`${w.callerKeyId}\u0000${w.tool}\u0000${canonicalJson(w.args)}`)
+      .digest('base64url')
+      .slice(0, 32)}`;
   // Keys are per team key and tool: two keys (or two tools) never share a record.
   const scope = `blotato:${w.tool}:${w.callerKeyId}`;
-  const begun = await w.store.begin(scope, idempotencyKey, fingerprintOf(w.args), {
-    ttlMs: derived ? w.derivedWindowMs : DEFAULT_TTL_MS,
-    leaseMs: w.leaseMs,
-    attempt: { ...w.attempt, sentAt: Date.now() },
-  });
+  let begun: Awaited<ReturnType<IdempotencyStore['begin']>>;
+  try {
+    begun = await w.store.begin(scope, idempotencyKey, fingerprintOf(w.args), {
+      ttlMs: derived ? w.derivedWindowMs : DEFAULT_TTL_MS,
+      leaseMs: w.leaseMs,
+      attempt: { ...w.attempt, sentAt: Date.now() },
+    });
+  } catch (error) {
+    // Without the record there is no guarantee against a second send, so nothing is sent.
+    throw new SwitchboardError(
+      'STORE_UNAVAILABLE',
+      `The idempotency store is unreachable, so ${w.tool} cannot guarantee it sends only once; nothing was sent. Retry in 5 s.`,
+      { retryAfterS: 5, cause: error },
+    );
+  }
 
   switch (begun.state) {
     case 'replay':
@@ -76,15 +89,15 @@ export async function idempotentWrite<O>(w: IdempotentWrite<O>): Promise<Idempot
       try {
         found = await w.reconcile({ since: begun.uncertainSince, attempt: begun.attempt });
       } catch (error) {
-        await w.store.release(begun.claim);
+        await w.store.release(begun.claim).catch(() => false);
         throw error;
       }
       if (found.kind === 'found') {
-        await w.store.complete(begun.claim, found.outcome);
+        await w.store.complete(begun.claim, found.outcome).catch(() => false);
         return { outcome: found.outcome, idempotencyKey, replayed: true, reconciled: true };
       }
       if (!found.mayResend) {
-        await w.store.release(begun.claim);
+        await w.store.release(begun.claim).catch(() => false);
         throw new SwitchboardError('OUTCOME_UNKNOWN', found.why, {
           retryAfterS: found.retryAfterS,
           details: { idempotency_key: idempotencyKey },
@@ -107,7 +120,8 @@ async function attemptSend<O>(
     outcome = await w.send();
   } catch (error) {
     if (error instanceof SwitchboardError && error.code === 'OUTCOME_UNKNOWN') {
-      await w.store.markUncertain(claim, error.message);
+      // If this fails too, the claim's lease lapses and the record turns uncertain by itself.
+      await w.store.markUncertain(claim, error.message).catch(() => false);
       throw new SwitchboardError(
         'OUTCOME_UNKNOWN',
         `${error.message} Call ${w.tool} again with idempotency_key "${idempotencyKey}" and the same arguments: Switchboard checks Blotato first and sends nothing twice.`,
@@ -115,9 +129,10 @@ async function attemptSend<O>(
       );
     }
     // Refused (invalid, rate limited, not configured…): nothing happened upstream, so the key is free again.
-    await w.store.release(claim);
+    await w.store.release(claim).catch(() => false);
     throw error;
   }
-  await w.store.complete(claim, outcome);
+  // The write happened: its outcome is returned even if it cannot be stored (a retry then reconciles).
+  await w.store.complete(claim, outcome).catch(() => false);
   return { outcome, idempotencyKey, replayed: false };
 }

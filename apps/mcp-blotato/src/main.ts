@@ -14,7 +14,12 @@ if (config.apiKey === undefined) {
 } else {
   // A wrong key shows at start rather than at the first post; the answer's echoed key is dropped by the client.
   app.blotato.client.getUser({ callerKey: 'startup-check' }).then(
-    (user) => app.log.info({ user: user.id, plan: user.subscriptionPlan, status: user.subscriptionStatus }, 'Blotato key verified'),
-    (error: unknown) => app.log.warn({ error: error instanceof Error ? error.message : String(error) }, 'Blotato key check failed'),
+    (user) =>
+      app.log.info(
+        { user: user.id, plan: user.subscriptionPlan, status: user.subscriptionStatus },
+        'Blotato key verified',
+      ),
+    (error: unknown) =>
+      app.log.warn({ error: error instanceof Error ? error.message : String(error) }, 'Blotato key check failed'),
   );
 }

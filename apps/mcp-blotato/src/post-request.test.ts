@@ -26,7 +26,9 @@ describe('preparePost', () => {
     assert.deepEqual(issues({ scheduled_time: '2026-03-04T16:30:00' }), ['scheduled_time']);
     assert.deepEqual(issues({ scheduled_time: '2026-12-02T12:00:00Z' }), ['scheduled_time']);
     assert.deepEqual(issues({ scheduled_time: '2026-11-30T12:00:00Z' }), []);
-    assert.deepEqual(issues({ scheduled_time: '2026-03-04T16:30:00Z', use_next_free_slot: true }), ['use_next_free_slot']);
+    assert.deepEqual(issues({ scheduled_time: '2026-03-04T16:30:00Z', use_next_free_slot: true }), [
+      'use_next_free_slot',
+    ]);
     const slot = preparePost(input({ use_next_free_slot: true }), NOW);
     assert.equal(slot.body?.useNextFreeSlot, true);
     assert.equal(slot.when, 'next_free_slot');
@@ -37,15 +39,23 @@ describe('preparePost', () => {
     const ok = preparePost(input({ thread }), NOW);
     assert.deepEqual(ok.body?.post.content.additionalPosts, [{ text: '2/2', mediaUrls: [] }]);
     const li = preparePost(input({ platform: 'linkedin', account_id: '98438', thread }), NOW);
-    assert.deepEqual(li.issues.map((i) => i.field), ['thread']);
+    assert.deepEqual(
+      li.issues.map((i) => i.field),
+      ['thread'],
+    );
   });
 
   it('requires a Facebook page_id and maps options into the target', () => {
-    assert.deepEqual(preparePost(input({ platform: 'facebook', account_id: '98433' }), NOW).issues.map((i) => i.field), [
-      'options.page_id',
-    ]);
+    assert.deepEqual(
+      preparePost(input({ platform: 'facebook', account_id: '98433' }), NOW).issues.map((i) => i.field),
+      ['options.page_id'],
+    );
     const p = preparePost(
-      input({ platform: 'facebook', account_id: '98433', options: { page_id: '123456789', media_type: 'reel', board_id: 'x' } }),
+      input({
+        platform: 'facebook',
+        account_id: '98433',
+        options: { page_id: '123456789', media_type: 'reel', board_id: 'x' },
+      }),
       NOW,
     );
     assert.deepEqual(p.body?.post.target, { targetType: 'facebook', pageId: '123456789', mediaType: 'reel' });
@@ -87,12 +97,32 @@ describe('preparePost', () => {
   });
 
   it('requires YouTube title, privacy and notify; Pinterest a board; media for Instagram', () => {
-    const yt = preparePost(input({ platform: 'youtube', account_id: '98437', media_urls: ['https://cdn.example/v.mp4'], options: { title: 'a <b>' } }), NOW);
-    assert.deepEqual(yt.issues.map((i) => i.field), ['options.title', 'options.privacy_status', 'options.notify_subscribers']);
-    const pin = preparePost(input({ platform: 'pinterest', account_id: '98436', media_urls: Array(6).fill('https://cdn.example/i.png') }), NOW);
-    assert.deepEqual(pin.issues.map((i) => i.field), ['options.board_id', 'media_urls']);
+    const yt = preparePost(
+      input({
+        platform: 'youtube',
+        account_id: '98437',
+        media_urls: ['https://cdn.example/v.mp4'],
+        options: { title: 'a <b>' },
+      }),
+      NOW,
+    );
+    assert.deepEqual(
+      yt.issues.map((i) => i.field),
+      ['options.title', 'options.privacy_status', 'options.notify_subscribers'],
+    );
+    const pin = preparePost(
+      input({ platform: 'pinterest', account_id: '98436', media_urls: Array(6).fill('https://cdn.example/i.png') }),
+      NOW,
+    );
+    assert.deepEqual(
+      pin.issues.map((i) => i.field),
+      ['options.board_id', 'media_urls'],
+    );
     const ig = preparePost(input({ platform: 'instagram', account_id: '98434' }), NOW);
-    assert.deepEqual(ig.issues.map((i) => i.field), ['media_urls']);
+    assert.deepEqual(
+      ig.issues.map((i) => i.field),
+      ['media_urls'],
+    );
     assert.equal(ig.body, null, 'an invalid post has no request body');
   });
 

@@ -41,7 +41,10 @@ const mediaUrl = z.url({ protocol: /^https?$/ }).describe('Public http(s) URL of
 
 export const postOptionsSchema = z
   .object({
-    page_id: z.string().optional().describe('facebook (required): a Page id; linkedin: a company page id (omit for the profile)'),
+    page_id: z
+      .string()
+      .optional()
+      .describe('facebook (required): a Page id; linkedin: a company page id (omit for the profile)'),
     media_type: z.enum(['reel', 'story']).optional().describe('facebook, instagram'),
     link: z.string().max(2048).optional().describe('facebook: link preview; pinterest: destination link'),
     first_comment: z.string().optional().describe('facebook (not for stories)'),
@@ -66,7 +69,10 @@ export const postOptionsSchema = z
     is_draft: z.boolean().optional().describe('tiktok: send to drafts'),
     image_cover_index: z.number().int().min(0).optional().describe('tiktok photo posts'),
     video_cover_timestamp_ms: z.number().int().min(0).optional().describe('tiktok videos'),
-    title: z.string().optional().describe('youtube (required, ≤ 100, no < or >); pinterest (≤ 100); tiktok photo posts'),
+    title: z
+      .string()
+      .optional()
+      .describe('youtube (required, ≤ 100, no < or >); pinterest (≤ 100); tiktok photo posts'),
     board_id: z.string().optional().describe('pinterest (required): from list_pinterest_boards'),
     privacy_status: z.enum(['private', 'public', 'unlisted']).optional().describe('youtube (required)'),
     notify_subscribers: z.boolean().optional().describe('youtube (required)'),
@@ -81,7 +87,11 @@ export const postInputShape = {
   account_id: z.string().min(1).describe('Account id from list_accounts'),
   platform: z.enum(PLATFORMS),
   text: z.string().describe('Post text or caption'),
-  media_urls: z.array(mediaUrl).max(20).default([]).describe('Public media URLs (import_media or create_upload_url first for private files)'),
+  media_urls: z
+    .array(mediaUrl)
+    .max(20)
+    .default([])
+    .describe('Public media URLs (import_media or create_upload_url first for private files)'),
   thread: z
     .array(z.object({ text: z.string(), media_urls: z.array(mediaUrl).max(20).default([]) }))
     .max(10)
@@ -90,7 +100,9 @@ export const postInputShape = {
   scheduled_time: z
     .string()
     .optional()
-    .describe('Publish at this time: ISO 8601 with a timezone offset, e.g. 2030-06-15T15:00:00Z; in the future, within 9 months'),
+    .describe(
+      'Publish at this time: ISO 8601 with a timezone offset, e.g. 2030-06-15T15:00:00Z; in the future, within 9 months',
+    ),
   use_next_free_slot: z.boolean().optional().describe("Queue in the account's next free calendar slot instead"),
   options: postOptionsSchema.optional(),
 };
@@ -216,7 +228,8 @@ export function preparePost(input: PostInput, now = Date.now()): PreparedPost {
 
   switch (platform) {
     case 'facebook':
-      if (!options.page_id) issue('options.page_id', 'facebook posts go to a Page: give its page_id (see list_accounts).');
+      if (!options.page_id)
+        issue('options.page_id', 'facebook posts go to a Page: give its page_id (see list_accounts).');
       if (options.media_type === 'story' && options.first_comment) {
         issue('options.first_comment', 'Stories take no first comment.');
       }
@@ -241,7 +254,8 @@ export function preparePost(input: PostInput, now = Date.now()): PreparedPost {
       else if (options.title.length > 100 || /[<>]/.test(options.title)) {
         issue('options.title', 'youtube titles have at most 100 characters and no < or >.');
       }
-      if (!options.privacy_status) issue('options.privacy_status', 'youtube requires privacy_status (private, public or unlisted).');
+      if (!options.privacy_status)
+        issue('options.privacy_status', 'youtube requires privacy_status (private, public or unlisted).');
       if (options.notify_subscribers === undefined) {
         issue('options.notify_subscribers', 'youtube requires notify_subscribers (true or false).');
       }
@@ -249,7 +263,8 @@ export function preparePost(input: PostInput, now = Date.now()): PreparedPost {
     case 'pinterest':
       if (!options.board_id) issue('options.board_id', 'pinterest requires board_id (see list_pinterest_boards).');
       if (options.title !== undefined && options.title.length > 100) issue('options.title', 'At most 100 characters.');
-      if (options.alt_text !== undefined && options.alt_text.length > 500) issue('options.alt_text', 'At most 500 characters.');
+      if (options.alt_text !== undefined && options.alt_text.length > 500)
+        issue('options.alt_text', 'At most 500 characters.');
       if (mediaUrls.length > 5) issue('media_urls', 'pinterest takes one video or 1 to 5 images.');
       break;
     default:
@@ -265,11 +280,20 @@ export function preparePost(input: PostInput, now = Date.now()): PreparedPost {
   if (input.scheduled_time !== undefined) {
     const at = Date.parse(input.scheduled_time);
     if (!ISO_WITH_OFFSET.test(input.scheduled_time) || Number.isNaN(at)) {
-      issue('scheduled_time', 'Use ISO 8601 with a timezone offset, e.g. 2030-06-15T15:00:00Z or 2030-06-15T17:00:00+02:00.');
+      issue(
+        'scheduled_time',
+        'Use ISO 8601 with a timezone offset, e.g. 2030-06-15T15:00:00Z or 2030-06-15T17:00:00+02:00.',
+      );
     } else if (at < now + MIN_LEAD_MS) {
-      issue('scheduled_time', `The time must be in the future (at least a minute from now, ${new Date(now).toISOString()}).`);
+      issue(
+        'scheduled_time',
+        `The time must be in the future (at least a minute from now, ${new Date(now).toISOString()}).`,
+      );
     } else if (at > horizonFrom(now)) {
-      issue('scheduled_time', `Blotato schedules at most ${SCHEDULE_HORIZON_MONTHS} months ahead (until ${new Date(horizonFrom(now)).toISOString()}).`);
+      issue(
+        'scheduled_time',
+        `Blotato schedules at most ${SCHEDULE_HORIZON_MONTHS} months ahead (until ${new Date(horizonFrom(now)).toISOString()}).`,
+      );
     } else {
       scheduledTime = new Date(at).toISOString();
     }
@@ -328,7 +352,11 @@ function renderPreview(
   threadLength: number,
 ): string {
   const timing =
-    when === 'scheduled' ? `scheduled for ${scheduledTime}` : when === 'next_free_slot' ? 'in the next free slot' : 'publishes immediately';
+    when === 'scheduled'
+      ? `scheduled for ${scheduledTime}`
+      : when === 'next_free_slot'
+        ? 'in the next free slot'
+        : 'publishes immediately';
   const lines = [`${input.platform} · account ${input.account_id} · ${timing}`, input.text];
   if (media > 0) lines.push(`[${media} media item${media === 1 ? '' : 's'}]`);
   if (threadLength > 0) lines.push(`[+${threadLength} more post${threadLength === 1 ? '' : 's'} in the thread]`);

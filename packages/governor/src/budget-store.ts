@@ -14,8 +14,6 @@ export interface AdmitRequest {
   /** Units (slots) the call takes. */
   weight: number;
   maxWaitMs: number;
-  /** How long a caller counts as competing after its latest call. */
-  activeMs: number;
   /**
    * Places to share among competing callers (the slots within the wait bound): a caller may hold
    * (tickets + admitted slots not yet due) its share, at least one; beyond, a call books nothing and is
@@ -63,8 +61,8 @@ interface MemoryBudgetState {
   slots: Map<number, number>;
   /** Caller → slot index of its latest ticket. */
   last: Map<string, number>;
-  /** Caller → time of its latest call. */
-  seen: Map<string, number>;
+  /** Caller → time until which it competes (its latest slot, or when it was told to come back). */
+  competing: Map<string, number>;
   pauseUntil: number;
   pauseReason: string;
 }
@@ -76,7 +74,15 @@ export class MemoryBudgetStore implements BudgetStore {
   #state(budgetKey: string): MemoryBudgetState {
     let state = this.#budgets.get(budgetKey);
     if (state === undefined) {
-      state = { tickets: [], admitted: [], slots: new Map(), last: new Map(), seen: new Map(), pauseUntil: 0, pauseReason: '' };
+      state = {
+        tickets: [],
+        admitted: [],
+        slots: new Map(),
+        last: new Map(),
+        competing: new Map(),
+        pauseUntil: 0,
+        pauseReason: '',
+      };
       this.#budgets.set(budgetKey, state);
     }
     return state;
@@ -95,16 +101,14 @@ export class MemoryBudgetStore implements BudgetStore {
 
     const current = Math.floor(now / unit);
     const last = state.last.get(request.callerKey);
-    state.seen.set(request.callerKey, now);
-    for (const [caller, at] of state.seen) if (at < now - request.activeMs) state.seen.delete(caller);
-    let holders = [...state.last.values()].filter((index) => index > current).length;
-    if (last === undefined || last <= current) holders++;
-    holders = Math.max(holders, state.seen.size);
+    for (const [caller, until] of state.competing) if (until < now) state.competing.delete(caller);
+    const holders = state.competing.size + (state.competing.has(request.callerKey) ? 0 : 1);
+    const competeUntil = (t: number) => {
+      if (t > (state.competing.get(request.callerKey) ?? 0)) state.competing.set(request.callerKey, t);
+    };
 
     if (request.mode === 'admit') {
-      const due = state.tickets.findIndex(
-        (t) => t.callerKey === request.callerKey && t.dueAt <= now + TICKET_EARLY_MS,
-      );
+      const due = state.tickets.findIndex((t) => t.callerKey === request.callerKey && t.dueAt <= now + TICKET_EARLY_MS);
       if (due !== -1) {
         state.tickets.splice(due, 1);
         return { admitted: true, ticketed: true, pausedForMs };
@@ -114,6 +118,7 @@ export class MemoryBudgetStore implements BudgetStore {
         let turn = now + Math.max(pausedForMs, request.localWaitMs);
         if (last !== undefined) turn = Math.max(turn, last * unit);
         turn += holders * request.weight * unit;
+        competeUntil(turn);
         return { admitted: false, retryAfterMs: Math.ceil(turn - now), pausedForMs };
       }
     }
@@ -132,7 +137,8 @@ export class MemoryBudgetStore implements BudgetStore {
     for (let i = 0; i < request.weight; i++) state.slots.set(index + i, (index + i) * unit);
     const dueAt = Math.ceil(index * unit);
     state.last.set(request.callerKey, index + request.weight - 1);
-    if (request.mode === 'admit' && dueAt - now <= request.maxWaitMs / 2) {
+    competeUntil(Math.ceil((index + request.weight) * unit));
+    if (request.mode === 'admit' && dueAt - now <= request.maxWaitMs * 0.8) {
       state.admitted.push({ callerKey: request.callerKey, dueAt: Math.ceil((index + request.weight) * unit) });
       return { admitted: true, ticketed: false, pausedForMs };
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { SwitchboardError } from '@switchboard/errors';
 import { createRedis } from '@switchboard/redis';
-import { SHARED_REDIS_URL, uniquePrefix } from '@switchboard/testing';
+import { SHARED_REDIS_URL, startRedisServer, uniquePrefix } from '@switchboard/testing';
 import { createGovernor, type Governor, type GovernorEvent, type GovernorOptions } from './governor.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +42,10 @@ describe('governor (in-memory)', () => {
       }),
       /upstream broke/,
     );
-    await assert.rejects(g.run('nope', 'key_a', async () => 1), /unknown budget "nope"/);
+    await assert.rejects(
+      g.run('nope', 'key_a', async () => 1),
+      /unknown budget "nope"/,
+    );
   });
 
   it("serves callers round robin: one key's burst does not starve the others", async () => {
@@ -208,5 +211,45 @@ describe('governor (Redis, two replicas)', () => {
       }),
     );
     assert.deepEqual(retries, Array(16).fill('ok'), 'every caller that came back when told was served');
+  });
+});
+
+describe('governor when Redis goes away', () => {
+  it('never runs a call it cannot count, answers within a bounded time, and recovers when Redis is back', async () => {
+    const server = await startRedisServer();
+    const redis = createRedis(server.url, 'test:governor-outage');
+    const g = createGovernor({
+      upstream: 'outage',
+      budgets: { post: { limit: 60, intervalMs: 1000 } },
+      redis,
+      maxWaitMs: 1000,
+    });
+    try {
+      assert.equal(await g.run('post', 'key_a', async () => 'before'), 'before');
+      await server.kill();
+      let ran = false;
+      const started = Date.now();
+      const outcome = await g
+        .run('post', 'key_a', async () => {
+          ran = true;
+        })
+        .catch((e: unknown) => e);
+      assert.ok(outcome instanceof SwitchboardError, `refused: ${String(outcome)}`);
+      assert.ok(['STORE_UNAVAILABLE', 'RATE_LIMITED'].includes(outcome.code), outcome.code);
+      assert.ok((outcome.retryAfterS ?? 0) > 0);
+      assert.equal(ran, false, 'nothing ran uncounted');
+      assert.ok(Date.now() - started < 8000, `answered in ${Date.now() - started} ms`);
+      await server.start();
+      let recovered: unknown;
+      for (let i = 0; i < 40 && recovered !== 'after'; i++) {
+        recovered = await g.run('post', 'key_a', async () => 'after').catch((e: unknown) => e);
+        if (recovered !== 'after') await sleep(250);
+      }
+      assert.equal(recovered, 'after', 'calls run again once Redis is back');
+    } finally {
+      await g.close();
+      redis.disconnect();
+      await server.stop();
+    }
   });
 });

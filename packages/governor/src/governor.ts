@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SwitchboardError } from '@switchboard/errors';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
-import { type BudgetSpec, type BudgetPlan, planBudget } from './budget-plan.ts';
+import { type BudgetPlan, type BudgetSpec, planBudget } from './budget-plan.ts';
 import { type BudgetStore, MemoryBudgetStore } from './budget-store.ts';
 import { FairQueue } from './fair-queue.ts';
 import { RedisBudgetStore } from './redis-budget-store.ts';
@@ -34,7 +34,14 @@ export type GovernorEvent =
       reason: RefusalReason;
       retryAfterS: number;
     }
-  | { type: 'paused'; upstream: string; budget: string; pausedForMs: number; reason: string; source: 'local' | 'remote' }
+  | {
+      type: 'paused';
+      upstream: string;
+      budget: string;
+      pausedForMs: number;
+      reason: string;
+      source: 'local' | 'remote';
+    }
   | { type: 'store_error'; upstream: string; budget: string; message: string };
 
 export interface BudgetSnapshot {
@@ -77,6 +84,9 @@ interface Entry {
   reject(error: unknown): void;
   enqueuedAt: number;
   state: EntryState;
+  /** Handed to bottleneck and not started yet (counted in `#submitted`). */
+  inLimiter: boolean;
+  submission?: number;
   deadline: NodeJS.Timeout | undefined;
   cleanup: () => void;
 }
@@ -105,7 +115,8 @@ export function createGovernor(options: GovernorOptions): Governor {
       // A metrics hook must never break a call.
     }
   };
-  const store: BudgetStore = options.redis === undefined ? new MemoryBudgetStore() : new RedisBudgetStore(options.redis);
+  const store: BudgetStore =
+    options.redis === undefined ? new MemoryBudgetStore() : new RedisBudgetStore(options.redis);
   const connection =
     options.redis === undefined ? undefined : new Bottleneck.IORedisConnection({ client: options.redis, Redis });
   connection?.on('error', () => {});
@@ -186,7 +197,13 @@ export function createGovernor(options: GovernorOptions): Governor {
 class Lane {
   readonly storeKey: string;
   readonly plan: BudgetPlan;
-  readonly #limiter: Bottleneck;
+  #limiter: Bottleneck;
+  readonly #limiterOptions: Bottleneck.ConstructorOptions;
+  /** Calls handed to the current limiter and not started; re-queued if the limiter is rebuilt. */
+  readonly #inLimiter = new Set<Entry>();
+  #submissions = 0;
+  #rebuiltAt = 0;
+  #rebuilding = false;
   readonly #queue = new FairQueue<Entry>();
   #submitted = 0;
   #running = 0;
@@ -214,7 +231,7 @@ class Lane {
   ) {
     this.storeKey = `${upstream}:${name}`;
     this.plan = planBudget(spec);
-    const heartbeatInterval = Math.min(1000, Math.max(50, Math.floor(this.plan.refreshIntervalMs / 10)));
+    const heartbeatInterval = Math.min(500, Math.max(50, Math.floor(this.plan.refreshIntervalMs / 20)));
     // Bottleneck notices a refill on its next heartbeat and restarts the sub-window from then, so each
     // sub-window lasts up to a heartbeat longer than planned: the calendar books at that slower pace.
     this.#unitMs = Math.max(this.plan.slotMs, (this.plan.refreshIntervalMs + heartbeatInterval) / this.plan.reservoir);
@@ -239,15 +256,52 @@ class Lane {
             timeout: KEY_TTL_MS,
           }),
     };
-    this.#limiter = new Bottleneck(limiterOptions);
-    this.#limiter.on('error', (error: unknown) => {
-      this.emit({
-        type: 'store_error',
-        upstream,
-        budget: name,
-        message: error instanceof Error ? error.message : String(error),
-      });
+    this.#limiterOptions = limiterOptions;
+    this.#limiter = this.#createLimiter();
+  }
+
+  #createLimiter(): Bottleneck {
+    const limiter = new Bottleneck(this.#limiterOptions);
+    limiter.on('error', (error: unknown) => {
+      this.#storeError(error);
+      if (isLostLimiterState(error)) this.#rebuild();
     });
+    return limiter;
+  }
+
+  /**
+   * Bottleneck recovers from losing its Redis state (keys expired, Redis restarted empty) and from being
+   * dropped as an unresponsive client by matching the exact messages `SETTINGS_KEY_NOT_FOUND` and
+   * `UNKNOWN_CLIENT`; Redis 7 prefixes them with `ERR `, so that recovery never runs
+   * (https://github.com/SGrondin/bottleneck/issues/205, /issues/212). A fresh limiter on the same id
+   * re-creates the state and registers again; the calls the old one held go back to the head of their queues.
+   */
+  #rebuild(): void {
+    if (this.#closed || this.#rebuilding || Date.now() - this.#rebuiltAt < 1000) return;
+    this.#rebuilding = true;
+    for (const entry of this.#inLimiter) {
+      entry.inLimiter = false;
+      this.#submitted--;
+      if (entry.state === 'submitted') {
+        entry.state = 'queued';
+        this.#queue.unshift(entry);
+      }
+    }
+    this.#inLimiter.clear();
+    try {
+      // Unsubscribes the limiter's channels on the shared connection; the new limiter subscribes to the
+      // same channels, so it is created only once that is done.
+      void Promise.resolve(this.#limiter.disconnect(false)).catch(() => {});
+    } catch {
+      // The old limiter is abandoned either way.
+    }
+    setTimeout(() => {
+      this.#rebuilding = false;
+      this.#rebuiltAt = Date.now();
+      if (this.#closed) return;
+      this.#limiter = this.#createLimiter();
+      this.#feed();
+    }, 250).unref();
   }
 
   estimateWaitMs(callerKey: string): number {
@@ -273,6 +327,7 @@ class Lane {
         reject,
         enqueuedAt: Date.now(),
         state: 'queued',
+        inLimiter: false,
         deadline: undefined,
         cleanup: () => {},
       };
@@ -370,7 +425,6 @@ class Lane {
         weight: units,
         maxWaitMs: this.maxWaitMs,
         sharedPlaces: Math.max(1, Math.floor(this.maxWaitMs / this.#unitMs)),
-        activeMs: this.maxWaitMs,
         mode,
       });
     } catch (error) {
@@ -432,7 +486,7 @@ class Lane {
   }
 
   #feed(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#rebuilding) return;
     while (this.#submitted < FEED_LIMIT && this.#queue.size > 0) {
       const wait = this.#pausedUntil - Date.now();
       if (wait > 0) {
@@ -443,18 +497,58 @@ class Lane {
       const entry = this.#queue.shift();
       if (entry === undefined) return;
       entry.state = 'submitted';
+      entry.inLimiter = true;
+      this.#inLimiter.add(entry);
       this.#submitted++;
+      // A submission number, so a limiter abandoned by #rebuild can never start a call handed on since.
+      const submission = ++this.#submissions;
+      entry.submission = submission;
       this.#limiter
-        .schedule({ weight: entry.weight, expiration: JOB_EXPIRATION_MS }, () => this.#start(entry))
-        .catch(() => {
-          // Bottleneck only rejects on expiration or shutdown; the entry is settled through its own paths.
+        .schedule({ weight: entry.weight, expiration: JOB_EXPIRATION_MS }, () =>
+          entry.submission === submission ? this.#start(entry) : Promise.resolve(),
+        )
+        .catch((error: unknown) => {
+          if (entry.submission === submission) this.#dropped(entry, error);
         });
     }
   }
 
+  #leaveLimiter(entry: Entry): void {
+    if (!entry.inLimiter) return;
+    entry.inLimiter = false;
+    this.#inLimiter.delete(entry);
+    this.#submitted--;
+  }
+
+  /**
+   * Bottleneck gave a call up: it could not reach Redis to count it (or it ran past its expiration, or the
+   * governor is closing). A call that never started is refused: without the shared count it must not run.
+   */
+  #dropped(entry: Entry, error: unknown): void {
+    const neverStarted = entry.inLimiter;
+    this.#leaveLimiter(entry);
+    if (neverStarted && entry.state === 'submitted' && isLostLimiterState(error)) {
+      entry.state = 'queued';
+      this.#queue.unshift(entry);
+      this.#rebuild();
+    } else if (neverStarted && entry.state === 'submitted') {
+      entry.state = 'settled';
+      entry.cleanup();
+      this.#storeError(error);
+      entry.reject(
+        new SwitchboardError(
+          'STORE_UNAVAILABLE',
+          `The shared rate-limit store is unreachable, so ${this.upstream} calls cannot be counted against the team's limits; nothing was sent. Retry in 5 s.`,
+          { retryAfterS: 5, context: { upstream: this.upstream, budget: this.name } },
+        ),
+      );
+    }
+    this.#feed();
+  }
+
   /** Runs as a bottleneck job: the budget has granted this call its units. */
   async #start(entry: Entry): Promise<void> {
-    this.#submitted--;
+    this.#leaveLimiter(entry);
     if (entry.state !== 'submitted') {
       // Its wait expired while bottleneck held it: the units are spent unused, which only errs on the safe side.
       this.#feed();
@@ -529,6 +623,11 @@ class Lane {
       message: error instanceof Error ? error.message : String(error),
     });
   }
+}
+
+function isLostLimiterState(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT/.test(message);
 }
 
 function formatInterval(ms: number): string {

@@ -30,7 +30,7 @@ export function budgetKeys(budgetKey: string) {
     pause: `${tag}:pause`,
     held: `${tag}:held`,
     admitted: `${tag}:admitted`,
-    seen: `${tag}:seen`,
+    competing: `${tag}:competing`,
   };
 }
 
@@ -56,7 +56,7 @@ export class RedisBudgetStore implements BudgetStore {
       keys.pause,
       keys.held,
       keys.admitted,
-      keys.seen,
+      keys.competing,
       request.callerKey,
       request.ticketId,
       Math.ceil(request.localWaitMs),
@@ -67,7 +67,6 @@ export class RedisBudgetStore implements BudgetStore {
       TICKET_GRACE_MS,
       TICKET_EARLY_MS,
       request.sharedPlaces,
-      request.activeMs,
     );
     return admitted === 1
       ? { admitted: true, ticketed: value === 1, pausedForMs }
@@ -76,7 +75,13 @@ export class RedisBudgetStore implements BudgetStore {
 
   async pause(budgetKey: string, ms: number, reason: string): Promise<PauseState & { changed: boolean }> {
     const keys = budgetKeys(budgetKey);
-    const [inForce, changed] = await this.#redis.sbGovPause(keys.pause, Math.ceil(ms), reason, PAUSE_CHANNEL, budgetKey);
+    const [inForce, changed] = await this.#redis.sbGovPause(
+      keys.pause,
+      Math.ceil(ms),
+      reason,
+      PAUSE_CHANNEL,
+      budgetKey,
+    );
     if (changed === 1) return { pausedForMs: inForce, reason, changed: true };
     return { ...((await this.pausedFor(budgetKey)) ?? { pausedForMs: inForce, reason }), changed: false };
   }

@@ -22,7 +22,10 @@ describe('retryAfterMsFrom', () => {
   });
 
   it('prefers the header and says nothing when neither is there', () => {
-    assert.equal(retryAfterMsFrom({ status: 429, headers: { 'retry-after': '3' }, bodyText: 'retry in 40 seconds' }), 3000);
+    assert.equal(
+      retryAfterMsFrom({ status: 429, headers: { 'retry-after': '3' }, bodyText: 'retry in 40 seconds' }),
+      3000,
+    );
     assert.equal(retryAfterMsFrom({ status: 429, headers: {}, bodyText: '{"message":"slow down"}' }), undefined);
     assert.equal(retryAfterMsFrom({ status: 429, headers: { 'retry-after': 'soon' } }), undefined);
   });

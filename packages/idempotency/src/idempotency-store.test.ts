@@ -95,7 +95,10 @@ function contract(label: string, store: IdempotencyStore) {
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops undefined members', () => {
-    assert.equal(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } }), '{"a":{"d":[1,{"x":1,"y":2}]},"b":1}');
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } }),
+      '{"a":{"d":[1,{"x":1,"y":2}]},"b":1}',
+    );
     assert.equal(fingerprintOf({ a: 1, b: 2 }), fingerprintOf({ b: 2, a: 1 }));
     assert.notEqual(fingerprintOf({ a: 1 }), fingerprintOf({ a: '1' }));
   });

@@ -67,7 +67,13 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       token,
       leaseUntil: now + lease,
     });
-    return { state: 'uncertain', claim: { scope, key, token }, uncertainSince: since, attempt: record.attempt, note: record.note };
+    return {
+      state: 'uncertain',
+      claim: { scope, key, token },
+      uncertainSince: since,
+      attempt: record.attempt,
+      note: record.note,
+    };
   }
 
   async complete(claim: IdempotencyClaim, outcome: unknown, options: { ttlMs?: number } = {}): Promise<boolean> {

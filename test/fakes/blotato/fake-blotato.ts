@@ -228,6 +228,26 @@ const TIKTOK_BOOLEANS = [
   'isAiGenerated',
 ];
 
+const ROUTES: [string, RegExp, FakeRoute][] = [
+  ['GET', /^\/v2\/users\/me$/, 'GET /v2/users/me'],
+  ['GET', /^\/v2\/users\/me\/accounts$/, 'GET /v2/users/me/accounts'],
+  ['GET', /^\/v2\/users\/me\/accounts\/([^/]+)\/subaccounts$/, 'GET /v2/users/me/accounts/:id/subaccounts'],
+  ['GET', /^\/v2\/social\/pinterest\/boards$/, 'GET /v2/social/pinterest/boards'],
+  ['POST', /^\/v2\/posts$/, 'POST /v2/posts'],
+  ['GET', /^\/v2\/posts$/, 'GET /v2/posts'],
+  ['GET', /^\/v2\/posts\/([^/]+)$/, 'GET /v2/posts/:id'],
+  ['GET', /^\/v2\/schedules$/, 'GET /v2/schedules'],
+  ['GET', /^\/v2\/schedules\/([^/]+)$/, 'GET /v2/schedules/:id'],
+  ['PATCH', /^\/v2\/schedules\/([^/]+)$/, 'PATCH /v2/schedules/:id'],
+  ['DELETE', /^\/v2\/schedules\/([^/]+)$/, 'DELETE /v2/schedules/:id'],
+  ['POST', /^\/v2\/media$/, 'POST /v2/media'],
+  ['POST', /^\/v2\/media\/uploads$/, 'POST /v2/media/uploads'],
+  ['GET', /^\/v2\/videos\/templates$/, 'GET /v2/videos/templates'],
+  ['POST', /^\/v2\/videos\/from-templates$/, 'POST /v2/videos/from-templates'],
+  ['GET', /^\/v2\/videos\/creations\/([^/]+)$/, 'GET /v2/videos/creations/:id'],
+  ['GET', /^\/v2\/credits$/, 'GET /v2/credits'],
+];
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -264,36 +284,12 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
   let sequence = 0;
 
   const route = (method: string, path: string): { route: FakeRoute; id?: string } | undefined => {
-    const m = (re: RegExp) => re.exec(path);
-    let match: RegExpExecArray | null;
-    if (method === 'GET' && path === '/v2/users/me') return { route: 'GET /v2/users/me' };
-    if (method === 'GET' && path === '/v2/users/me/accounts') return { route: 'GET /v2/users/me/accounts' };
-    if (method === 'GET' && (match = m(/^\/v2\/users\/me\/accounts\/([^/]+)\/subaccounts$/))) {
-      return { route: 'GET /v2/users/me/accounts/:id/subaccounts', id: decodeURIComponent(match[1] ?? '') };
+    for (const [m, pattern, r] of ROUTES) {
+      if (m !== method) continue;
+      const match = pattern.exec(path);
+      if (match === null) continue;
+      return match[1] === undefined ? { route: r } : { route: r, id: decodeURIComponent(match[1]) };
     }
-    if (method === 'GET' && path === '/v2/social/pinterest/boards') return { route: 'GET /v2/social/pinterest/boards' };
-    if (path === '/v2/posts') {
-      if (method === 'POST') return { route: 'POST /v2/posts' };
-      if (method === 'GET') return { route: 'GET /v2/posts' };
-    }
-    if (method === 'GET' && (match = m(/^\/v2\/posts\/([^/]+)$/))) {
-      return { route: 'GET /v2/posts/:id', id: decodeURIComponent(match[1] ?? '') };
-    }
-    if (method === 'GET' && path === '/v2/schedules') return { route: 'GET /v2/schedules' };
-    if ((match = m(/^\/v2\/schedules\/([^/]+)$/))) {
-      const id = decodeURIComponent(match[1] ?? '');
-      if (method === 'GET') return { route: 'GET /v2/schedules/:id', id };
-      if (method === 'PATCH') return { route: 'PATCH /v2/schedules/:id', id };
-      if (method === 'DELETE') return { route: 'DELETE /v2/schedules/:id', id };
-    }
-    if (method === 'POST' && path === '/v2/media') return { route: 'POST /v2/media' };
-    if (method === 'POST' && path === '/v2/media/uploads') return { route: 'POST /v2/media/uploads' };
-    if (method === 'GET' && path === '/v2/videos/templates') return { route: 'GET /v2/videos/templates' };
-    if (method === 'POST' && path === '/v2/videos/from-templates') return { route: 'POST /v2/videos/from-templates' };
-    if (method === 'GET' && (match = m(/^\/v2\/videos\/creations\/([^/]+)$/))) {
-      return { route: 'GET /v2/videos/creations/:id', id: decodeURIComponent(match[1] ?? '') };
-    }
-    if (method === 'GET' && path === '/v2/credits') return { route: 'GET /v2/credits' };
     return undefined;
   };
 
@@ -669,7 +665,7 @@ export async function startFakeBlotato(options: FakeBlotatoOptions = {}): Promis
       const retryIn = mode === 'rate-limit' ? (override?.retryInS ?? 30) : overLimit(r, now);
       if (retryIn !== undefined) {
         state.rateLimited[r] = (state.rateLimited[r] ?? 0) + 1;
-        (state.rateLimitedAt[r] ??= []).push(now);
+        state.rateLimitedAt[r] = [...(state.rateLimitedAt[r] ?? []), now];
         // Documented shape; Blotato sends no Retry-After or X-RateLimit-* header.
         return send(res, 429, { statusCode: 429, message: `Rate limit exceeded, retry in ${retryIn} seconds` });
       }

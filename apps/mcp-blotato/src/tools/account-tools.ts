@@ -11,7 +11,7 @@ export function accountTools({ client }: BlotatoToolDeps) {
     name: 'list_accounts',
     title: 'List connected social accounts',
     description:
-      'Lists the social accounts connected to the team\'s Blotato account, with their Facebook Pages and LinkedIn company pages. Use account_id (and page_id for Facebook, optionally LinkedIn) when preparing or publishing a post.',
+      "Lists the social accounts connected to the team's Blotato account, with their Facebook Pages and LinkedIn company pages. Use account_id (and page_id for Facebook, optionally LinkedIn) when preparing or publishing a post.",
     inputSchema: z.object({ platform: z.enum(PLATFORMS).optional().describe('Only accounts of this platform') }),
     outputSchema: z.object({
       accounts: z.array(

@@ -11,7 +11,12 @@ export function mediaTools({ client, idempotency, config }: BlotatoToolDeps) {
       "Copies an image or video from a URL into Blotato's storage and returns a media_url for publish_post. Public URLs can also go straight into media_urls; importing helps when a link may expire. Google Drive links must be of the form https://drive.google.com/uc?export=download&id=<id>.",
     inputSchema: z.object({
       source_url: z.url({ protocol: /^https?$/ }),
-      idempotency_key: z.string().min(8).max(200).optional().describe('A retry with the same key returns the first media_url'),
+      idempotency_key: z
+        .string()
+        .min(8)
+        .max(200)
+        .optional()
+        .describe('A retry with the same key returns the first media_url'),
     }),
     outputSchema: z.object({
       media_url: z.string(),

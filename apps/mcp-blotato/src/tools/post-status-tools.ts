@@ -115,7 +115,12 @@ export function postStatusTools({ client, config }: BlotatoToolDeps) {
       const text =
         posts.length === 0
           ? 'No posts in that window.'
-          : posts.map((p) => `- ${p.post_time ?? '?'} ${p.platform ?? ''} ${p.status ?? ''} (post_id ${p.post_id}): ${p.text_preview}`).join('\n');
+          : posts
+              .map(
+                (p) =>
+                  `- ${p.post_time ?? '?'} ${p.platform ?? ''} ${p.status ?? ''} (post_id ${p.post_id}): ${p.text_preview}`,
+              )
+              .join('\n');
       return { structured: { posts, next_cursor: listed.cursor ?? null }, text };
     },
   });

@@ -126,7 +126,12 @@ export function postTools({ client, idempotency, config }: BlotatoToolDeps) {
           if (found !== undefined) {
             return {
               kind: 'found',
-              outcome: { state: 'found', post_submission_id: null, post_id: found.postId, scheduled_time: found.scheduledTime },
+              outcome: {
+                state: 'found',
+                post_submission_id: null,
+                post_id: found.postId,
+                scheduled_time: found.scheduledTime,
+              },
             };
           }
           const waitedMs = Date.now() - uncertain.since;
@@ -151,7 +156,9 @@ export function postTools({ client, idempotency, config }: BlotatoToolDeps) {
         replayed: result.replayed,
         poll_after_s: o.state === 'submitted' ? 5 : null,
       };
-      const again = result.replayed ? ' (this post was already sent earlier with the same idempotency_key; nothing was sent again)' : '';
+      const again = result.replayed
+        ? ' (this post was already sent earlier with the same idempotency_key; nothing was sent again)'
+        : '';
       const text =
         o.state === 'found'
           ? `Found the post from the earlier attempt on Blotato (post id ${o.post_id}); nothing was sent again.`

@@ -45,20 +45,30 @@ export function scheduleTools({ client }: BlotatoToolDeps) {
   const listScheduled = defineTool({
     name: 'list_scheduled_posts',
     title: 'List scheduled posts',
-    description: 'Lists upcoming scheduled posts, soonest first, with the schedule_id that reschedule_post and cancel_scheduled_post take.',
+    description:
+      'Lists upcoming scheduled posts, soonest first, with the schedule_id that reschedule_post and cancel_scheduled_post take.',
     inputSchema: z.object({
       limit: z.number().int().min(1).max(50).default(20),
       cursor: z.string().optional(),
     }),
-    outputSchema: z.object({ schedules: z.array(scheduleShape), total: z.number().nullable(), next_cursor: z.string().nullable() }),
+    outputSchema: z.object({
+      schedules: z.array(scheduleShape),
+      total: z.number().nullable(),
+      next_cursor: z.string().nullable(),
+    }),
     annotations: readOnly,
     async handler({ limit, cursor }, ctx) {
-      const listed = await client.listSchedules(callContext(ctx), { limit, ...(cursor === undefined ? {} : { cursor }) });
+      const listed = await client.listSchedules(callContext(ctx), {
+        limit,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
       const schedules = listed.items.map(toSchedule);
       const text =
         schedules.length === 0
           ? 'Nothing is scheduled.'
-          : schedules.map((s) => `- ${s.scheduled_at} ${s.platform ?? ''} (schedule_id ${s.schedule_id}): ${s.text_preview}`).join('\n');
+          : schedules
+              .map((s) => `- ${s.scheduled_at} ${s.platform ?? ''} (schedule_id ${s.schedule_id}): ${s.text_preview}`)
+              .join('\n');
       return { structured: { schedules, total: listed.count ?? null, next_cursor: listed.cursor ?? null }, text };
     },
   });
@@ -86,12 +96,18 @@ export function scheduleTools({ client }: BlotatoToolDeps) {
         // Blotato replaces the draft as a whole: start from the current one so only the text changes.
         const current = (await client.getSchedule(call, schedule_id)).draft;
         if (current == null) {
-          throw new SwitchboardError('UPSTREAM_ERROR', `Blotato returned scheduled post ${schedule_id} without its content.`);
+          throw new SwitchboardError(
+            'UPSTREAM_ERROR',
+            `Blotato returned scheduled post ${schedule_id} without its content.`,
+          );
         }
         patch.post = { ...current, content: { ...(current.content ?? {}), text } };
       }
       const updated = toSchedule(await client.updateSchedule(call, schedule_id, patch));
-      return { structured: updated, text: `Scheduled post ${schedule_id} now publishes at ${updated.scheduled_at}: ${updated.text_preview}` };
+      return {
+        structured: updated,
+        text: `Scheduled post ${schedule_id} now publishes at ${updated.scheduled_at}: ${updated.text_preview}`,
+      };
     },
   });
 

@@ -20,23 +20,40 @@ export function visualTools({ client, idempotency, config }: BlotatoToolDeps) {
     name: 'list_visual_templates',
     title: 'List visual templates',
     description:
-      'Lists Blotato templates for visuals (videos, carousels, images). Use get_visual_template for one template\'s inputs, then create_visual.',
-    inputSchema: z.object({ search: z.string().optional().describe('Only templates whose name or description contains this') }),
+      "Lists Blotato templates for visuals (videos, carousels, images). Use get_visual_template for one template's inputs, then create_visual.",
+    inputSchema: z.object({
+      search: z.string().optional().describe('Only templates whose name or description contains this'),
+    }),
     outputSchema: z.object({
       templates: z.array(
-        z.object({ template_id: z.string(), name: z.string().nullable(), description: z.string().nullable(), type: z.string().nullable() }),
+        z.object({
+          template_id: z.string(),
+          name: z.string().nullable(),
+          description: z.string().nullable(),
+          type: z.string().nullable(),
+        }),
       ),
     }),
     annotations: readOnly,
     async handler({ search }, ctx) {
       const needle = search?.toLowerCase();
       const templates = (await client.listTemplates(callContext(ctx), { fields: 'id,name,description,type' }))
-        .map((t) => ({ template_id: t.id, name: t.name ?? null, description: t.description ?? null, type: t.type ?? null }))
+        .map((t) => ({
+          template_id: t.id,
+          name: t.name ?? null,
+          description: t.description ?? null,
+          type: t.type ?? null,
+        }))
         .filter((t) => needle === undefined || `${t.name ?? ''} ${t.description ?? ''}`.toLowerCase().includes(needle));
       const text =
         templates.length === 0
           ? 'No matching templates.'
-          : templates.map((t) => `- ${t.name ?? t.template_id} (${t.type ?? 'visual'}): ${t.description ?? ''} [template_id ${t.template_id}]`).join('\n');
+          : templates
+              .map(
+                (t) =>
+                  `- ${t.name ?? t.template_id} (${t.type ?? 'visual'}): ${t.description ?? ''} [template_id ${t.template_id}]`,
+              )
+              .join('\n');
       return { structured: { templates }, text };
     },
   });
@@ -45,7 +62,9 @@ export function visualTools({ client, idempotency, config }: BlotatoToolDeps) {
     name: 'get_visual_template',
     title: "A visual template's inputs",
     description: 'Shows the inputs a template takes; an input without a default is required unless a prompt fills it.',
-    inputSchema: z.object({ template_id: z.string().min(1).describe('Exactly as listed, e.g. /base/v2/quote-card/…/v1') }),
+    inputSchema: z.object({
+      template_id: z.string().min(1).describe('Exactly as listed, e.g. /base/v2/quote-card/…/v1'),
+    }),
     outputSchema: z.object({
       template_id: z.string(),
       name: z.string().nullable(),
@@ -54,9 +73,15 @@ export function visualTools({ client, idempotency, config }: BlotatoToolDeps) {
     }),
     annotations: readOnly,
     async handler({ template_id }, ctx) {
-      const [template] = await client.listTemplates(callContext(ctx), { id: template_id, fields: 'id,name,description,inputs' });
+      const [template] = await client.listTemplates(callContext(ctx), {
+        id: template_id,
+        fields: 'id,name,description,inputs',
+      });
       if (template === undefined || template.id !== template_id) {
-        throw new SwitchboardError('NOT_FOUND', `Blotato has no template ${template_id}; list_visual_templates shows the ids.`);
+        throw new SwitchboardError(
+          'NOT_FOUND',
+          `Blotato has no template ${template_id}; list_visual_templates shows the ids.`,
+        );
       }
       const inputs = (template.inputs ?? []).map((i) => ({
         name: i.name,
@@ -98,8 +123,14 @@ export function visualTools({ client, idempotency, config }: BlotatoToolDeps) {
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     async handler({ template_id, prompt, inputs, title, idempotency_key }, ctx) {
-      if ((prompt === undefined || prompt.trim() === '') && (inputs === undefined || Object.keys(inputs).length === 0)) {
-        throw new SwitchboardError('VALIDATION_FAILED', 'Give a prompt, or the template inputs (see get_visual_template).');
+      if (
+        (prompt === undefined || prompt.trim() === '') &&
+        (inputs === undefined || Object.keys(inputs).length === 0)
+      ) {
+        throw new SwitchboardError(
+          'VALIDATION_FAILED',
+          'Give a prompt, or the template inputs (see get_visual_template).',
+        );
       }
       const body = {
         templateId: template_id,
@@ -139,8 +170,13 @@ export function visualTools({ client, idempotency, config }: BlotatoToolDeps) {
         replayed: result.replayed,
         poll_after_s: Math.ceil(config.visualPollMs / 1000),
       };
-      const again = result.replayed ? ' (already started earlier with this idempotency_key; nothing new was started)' : '';
-      return { structured, text: `Visual ${structured.visual_id} is ${structured.status}${again}. Check it with get_visual_status.` };
+      const again = result.replayed
+        ? ' (already started earlier with this idempotency_key; nothing new was started)'
+        : '';
+      return {
+        structured,
+        text: `Visual ${structured.visual_id} is ${structured.status}${again}. Check it with get_visual_status.`,
+      };
     },
   });
 

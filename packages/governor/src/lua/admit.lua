@@ -18,18 +18,18 @@
   KEYS[4] pause    STRING reason; its PTTL is the remaining pause
   KEYS[5] held     HASH   caller -> places it holds (tickets + admitted slots not yet due)
   KEYS[6] admitted ZSET  member = caller .. "\31" .. ticket id, score = slot time of an admitted call
-  KEYS[7] seen     ZSET  member = caller, score = time of its latest call (callers competing right now)
+  KEYS[7] competing ZSET member = caller, score = time until which it competes (its latest slot, or the
+          time it was told to come back)
   ARGV[1] caller key
   ARGV[2] ticket id (unique per call)
   ARGV[3] local wait estimate, ms (this replica's own queue)
   ARGV[4] unit, ms (budget interval / units granted per interval)
   ARGV[5] weight (slots the call takes)
-  ARGV[6] max wait, ms (a call whose slot is within half of it is admitted at once)
+  ARGV[6] max wait, ms (a call whose slot is within 4/5 of it is admitted at once)
   ARGV[7] "admit" (admit when the slot is near) or "defer" (book a ticket in any case)
   ARGV[8] grace, ms: how late a ticket may be redeemed
   ARGV[9] early tolerance, ms: how early a ticket may be redeemed
   ARGV[10] places to share among competing callers (slots within the wait bound)
-  ARGV[11] how long a caller counts as competing after its latest call, ms
   Returns {1, ticketed (0|1), pause ms} when admitted, {0, retry after ms, pause ms} otherwise.
 ]]
 local time = redis.call('TIME')
@@ -68,16 +68,19 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', '(' .. now)
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - grace))
 
--- A round has one place per competing caller: those holding future slots, or calling lately (a caller
--- told to come back holds nothing meanwhile, yet competes).
+-- A round has one place per competing caller: callers holding future slots, and callers told to come
+-- back (they hold nothing meanwhile, yet compete).
 local current = math.floor(now / unit)
 local last = tonumber(redis.call('ZSCORE', KEYS[3], caller) or '')
-redis.call('ZADD', KEYS[7], now, caller)
-redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. (now - tonumber(ARGV[11])))
-redis.call('PEXPIRE', KEYS[7], tonumber(ARGV[11]) + 1000)
-local holders = redis.call('ZCOUNT', KEYS[3], '(' .. current, '+inf')
-if last == nil or last <= current then holders = holders + 1 end
-holders = math.max(holders, redis.call('ZCARD', KEYS[7]))
+redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. now)
+local holders = redis.call('ZCARD', KEYS[7])
+if not redis.call('ZSCORE', KEYS[7], caller) then holders = holders + 1 end
+
+local function compete_until(t)
+  local at = tonumber(redis.call('ZSCORE', KEYS[7], caller) or '0')
+  if t > at then redis.call('ZADD', KEYS[7], t, caller) end
+  redis.call('PEXPIRE', KEYS[7], math.max(1, t - now) + 1000)
+end
 
 if mode == 'admit' then
   local due = redis.call('ZRANGEBYSCORE', KEYS[1], now - grace, now + early)
@@ -92,6 +95,7 @@ if mode == 'admit' then
     local turn = now + math.max(pause_ms, local_wait)
     if last ~= nil then turn = math.max(turn, last * unit) end
     turn = turn + holders * weight * unit
+    compete_until(turn)
     return {0, math.ceil(turn - now), pause_ms}
   end
 end
@@ -134,9 +138,10 @@ redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
 redis.call('HINCRBY', KEYS[5], caller, 1)
 redis.call('PEXPIRE', KEYS[5], ttl)
--- Only a slot in the first half of the wait bound admits at once: the other half absorbs service jitter
+compete_until(math.ceil((index + weight) * unit))
+-- A slot in the first four fifths of the wait bound admits at once; the rest absorbs service jitter
 -- (sub-windows, other replicas), so an admitted call rarely runs out of wait before it starts.
-if mode == 'admit' and due_at - now <= max_wait / 2 then
+if mode == 'admit' and due_at - now <= max_wait * 0.8 then
   -- The place is held until its slot ends.
   redis.call('ZADD', KEYS[6], math.ceil((index + weight) * unit), prefix .. ARGV[2])
   redis.call('PEXPIRE', KEYS[6], ttl)
