@@ -12,7 +12,6 @@ export const MODERN_ENVELOPE = {
 export interface RawReply {
   status: number;
   headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON-RPC bodies.
   body: any;
 }
 
