@@ -10,8 +10,8 @@
  *   npm run simulate:blotato                  # 50 callers, 300 publishes within a minute, real limits (~12 min)
  *   npm run simulate:blotato -- --scale small # the same story with limits per 2 s (a few seconds)
  *
- * Callers reach the tool servers directly with signed caller assertions; `entryUrls` and `authHeaders` are
- * parameters so the same run can go through gateway replicas instead.
+ * `--gateways N` (default 3 at full scale) puts N gateway replicas in front: callers then use team API keys
+ * and `blotato_publish_post`, exactly as a team's assistants do; `--gateways 0` calls the tool servers.
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -23,6 +23,8 @@ import { createRedis } from '@switchboard/redis';
 import { startRedisServer } from '@switchboard/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { loadGatewayConfig } from '../apps/gateway/src/config.ts';
+import { createGateway, type Gateway } from '../apps/gateway/src/gateway.ts';
 import { BLOTATO_DOCUMENTED_LIMITS, type FakeRoute, startFakeBlotato } from './fakes/blotato/index.ts';
 
 export interface SimulationOptions {
@@ -38,6 +40,12 @@ export interface SimulationOptions {
   /** The governor budget for post creation; default: the server's own (a margin under the documented limit). */
   postBudget?: { limit: number; intervalMs: number };
   maxWaitMs: number;
+  /**
+   * Gateway replicas in front of the tool servers (0 = callers reach the tool servers directly). Each
+   * gateway is configured with one tool-server replica (round robin), as a load balancer would spread them;
+   * every caller gets its own team API key, and calls go round robin over the gateways.
+   */
+  gateways?: number;
   /** Tool-server (or gateway) MCP URLs to spread calls over; absent → start `replicas` tool servers. */
   entryUrls?: string[];
   /** Headers identifying a caller at the entry URLs; default: a caller assertion for the tool server. */
@@ -83,6 +91,7 @@ export const FULL_SCALE: SimulationOptions = {
   windowMs: 60_000,
   fakeLimits: BLOTATO_DOCUMENTED_LIMITS,
   replicas: 2,
+  gateways: 3,
   maxWaitMs: 10_000,
   deadlineMs: 30 * 60_000,
 };
@@ -96,6 +105,7 @@ export const SMALL_SCALE: SimulationOptions = {
   fakeLimits: { 'POST /v2/posts': 10 },
   postBudget: { limit: 9, intervalMs: 1_000 },
   replicas: 2,
+  gateways: 3,
   maxWaitMs: 1_000,
   deadlineMs: 60_000,
 };
@@ -139,13 +149,48 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       entryUrls.push(`${await app.listen({ port: 0, host: '127.0.0.1' })}/mcp`);
     }
   }
-  const urls = entryUrls ?? [];
+  let urls = entryUrls ?? [];
   const signer = new CallerAssertionSigner({ secrets: [SECRET], ttlS: 3600 });
-  const authHeaders =
+  let authHeaders =
     options.authHeaders ??
     (async (callerKey: string) => ({
       authorization: `Bearer ${await signer.sign({ keyId: callerKey, scopes: ['*'] }, 'blotato')}`,
     }));
+  let toolName = 'publish_post';
+  const gateways: Gateway[] = [];
+  if ((options.gateways ?? 0) > 0 && redisServer !== undefined) {
+    for (let i = 0; i < options.gateways!; i++) {
+      const gateway = await createGateway(
+        loadGatewayConfig({
+          REDIS_URL: redisServer.url,
+          GATEWAY_UPSTREAMS: JSON.stringify([{ name: 'blotato', url: urls[i % urls.length] }]),
+          CALLER_ASSERTION_SECRET: SECRET,
+          GATEWAY_SESSION_SECRET: SECRET,
+          GATEWAY_ADMIN_TOKEN: SECRET,
+          GATEWAY_REPLICAS: String(options.gateways),
+          // Generous per-key limits: this run is about the shared upstream budget, not a key's own limits.
+          GATEWAY_DEFAULT_LIMITS: JSON.stringify({ key: { limit: 100_000, window_s: 60 } }),
+          LOG_LEVEL: 'silent',
+        }),
+      );
+      gateways.push(gateway);
+    }
+    const gatewayUrls = [];
+    for (const gateway of gateways)
+      gatewayUrls.push(`${await gateway.publicApp.listen({ port: 0, host: '127.0.0.1' })}/mcp`);
+    urls = gatewayUrls;
+    const tokens = new Map<string, string>();
+    authHeaders = async (callerKey: string) => {
+      let token = tokens.get(callerKey);
+      if (token === undefined) {
+        token = (await gateways[0]!.keys.create({ name: callerKey, scopes: ['blotato_*'] }, { id: 'simulation' }))
+          .token;
+        tokens.set(callerKey, token);
+      }
+      return { authorization: `Bearer ${token}` };
+    };
+    toolName = 'blotato_publish_post';
+  }
 
   const clients = new Map<string, Client>();
   const clientFor = async (caller: string, url: string) => {
@@ -184,7 +229,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       let result: any;
       try {
         result = await (await clientFor(caller, url)).callTool({
-          name: 'publish_post',
+          name: toolName,
           arguments: { account_id: '98432', platform: 'twitter', text, idempotency_key: key },
         });
       } catch (error) {
@@ -283,6 +328,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const latencies = acceptedAttempts.map((a) => (a.acceptedAt ?? 0) - a.firstTryAt).sort((x, y) => x - y);
 
   for (const c of clients.values()) await c.close().catch(() => {});
+  for (const gateway of gateways) await gateway.close();
   for (const app of apps) await app.close();
   for (const r of redisClients) await r.quit().catch(() => r.disconnect());
   await redisServer?.stop();
@@ -409,7 +455,7 @@ export function renderTable(r: SimulationReport): string {
   const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   const o = r.options;
   return [
-    `${o.callers} callers, ${o.publishes} publishes arriving within ${o.arrivalSpanMs / 1000} s, ${o.entryUrls?.length ?? o.replicas} replicas on one Redis; fake Blotato: ${o.fakeLimits['POST /v2/posts']} post creations per ${o.windowMs / 1000} s`,
+    `${o.callers} callers, ${o.publishes} publishes arriving within ${o.arrivalSpanMs / 1000} s, ${o.gateways ?? 0} gateway replicas in front of ${o.replicas} tool-server replicas on one Redis; fake Blotato: ${o.fakeLimits['POST /v2/posts']} post creations per ${o.windowMs / 1000} s`,
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...cells.map(line),
@@ -463,13 +509,14 @@ function mulberry32(seed: number): () => number {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
-    options: { scale: { type: 'string', default: 'full' }, seed: { type: 'string' } },
+    options: { scale: { type: 'string', default: 'full' }, seed: { type: 'string' }, gateways: { type: 'string' } },
   });
   const base = values.scale === 'small' ? SMALL_SCALE : FULL_SCALE;
   console.log(`simulate:blotato (${values.scale} scale)`);
   const report = await runSimulation({
     ...base,
     ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+    ...(values.gateways === undefined ? {} : { gateways: Number(values.gateways) }),
     log: (line) => console.log(line),
   });
   console.log(renderTable(report));
