@@ -76,8 +76,16 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
   const audit: AuditLog = createAuditLog({ redis, clock });
   const store = createKeyStore({ redis, clock });
   const keyEvents: KeyEvents = createKeyEvents(config.REDIS_URL === undefined ? {} : { redis: config.REDIS_URL });
-  const keys = new KeyService({ store, events: keyEvents, audit, clock });
-  const authenticator = new KeyAuthenticator({ store, events: keyEvents, audit, clock });
+  // The public app's logger exists only once the app is built; parts built before it log through this.
+  let publicLog:
+    | { warn(details: object, message: string): void; error(details: object, message: string): void }
+    | undefined;
+  const logger = {
+    warn: (details: object, message: string) => publicLog?.warn(details, message),
+    error: (details: object, message: string) => publicLog?.error(details, message),
+  };
+  const keys = new KeyService({ store, events: keyEvents, audit, clock, logger });
+  const authenticator = new KeyAuthenticator({ store, events: keyEvents, audit, clock, logger });
   const oauth = await createOAuthFrontDoor({
     publicUrl: config.GATEWAY_PUBLIC_URL,
     clock,
@@ -180,6 +188,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       challenge: oauth.challenge,
     },
   });
+  publicLog = publicApp.log;
   const adminApp = await buildAdminApp({
     plugins: [oauth.adminRoutes],
     keys,

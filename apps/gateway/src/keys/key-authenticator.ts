@@ -6,6 +6,7 @@ import { checkApiKeyTokenShape, hashApiKeyToken } from './api-key-token.ts';
 import type { KeyEvent, KeyEvents } from './key-events.ts';
 import type { KeyLimits } from './key-limits.ts';
 import type { KeyMatch, KeyStore } from './key-store.ts';
+import { LastUsedRecorder } from './last-used-recorder.ts';
 
 /** What the rest of the gateway knows about the caller after authentication. */
 export interface AuthenticatedKey {
@@ -76,10 +77,9 @@ export class KeyAuthenticator {
   readonly #cache = new Map<string, CacheEntry>();
   readonly #hashesByKey = new Map<string, Set<string>>();
   readonly #inFlight = new Map<string, Promise<KeyMatch | null>>();
-  readonly #pendingUsage = new Map<string, { at: number; ip: string }>();
+  readonly #lastUsed: LastUsedRecorder;
   readonly #throttle = new AuditThrottle();
   readonly #unsubscribe: () => void;
-  readonly #flushTimer: NodeJS.Timeout;
   /** Bumped by every invalidation; a lookup that raced one does not cache its (possibly stale) answer. */
   #epoch = 0;
 
@@ -97,8 +97,7 @@ export class KeyAuthenticator {
     this.#maxEntries = options.maxCacheEntries ?? 10_000;
     this.#staleIfErrorMs = options.staleIfErrorMs ?? 15 * 60_000;
     this.#unsubscribe = this.#events.subscribe((event) => this.#invalidate(event));
-    this.#flushTimer = setInterval(() => void this.flushUsage(), options.usageFlushMs ?? 5_000);
-    this.#flushTimer.unref();
+    this.#lastUsed = new LastUsedRecorder(options.store, options.logger, options.usageFlushMs);
   }
 
   /** Throws SwitchboardError UNAUTHENTICATED (with `reason`) or STORE_UNAVAILABLE. */
@@ -121,26 +120,18 @@ export class KeyAuthenticator {
     if (snapshot.secretExpiresAt !== null && snapshot.secretExpiresAt <= now) {
       return this.#refuse('rotated', ip, key.id, snapshot.secretExpiresAt);
     }
-    this.#pendingUsage.set(key.id, { at: now, ip });
+    this.#lastUsed.mark(key.id, now, ip);
     return key;
   }
 
   /** Writes coalesced last-used marks (also runs on a timer and on close). */
-  async flushUsage(): Promise<void> {
-    if (this.#pendingUsage.size === 0) return;
-    const marks = [...this.#pendingUsage].map(([keyId, { at, ip }]) => ({ keyId, at, ip }));
-    this.#pendingUsage.clear();
-    try {
-      await this.#store.markUsed(marks);
-    } catch (error) {
-      this.#logger?.warn({ err: error, keys: marks.length }, 'could not record key last-used times');
-    }
+  flushUsage(): Promise<void> {
+    return this.#lastUsed.flush();
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#flushTimer);
     this.#unsubscribe();
-    await this.flushUsage();
+    await this.#lastUsed.close();
   }
 
   #fresh(hash: string): CacheEntry | undefined {

@@ -1,6 +1,7 @@
 import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
 import type { Clock } from '../clock.ts';
 import type { KeyEvent, KeyEvents, KeyLimits, KeyRecord, KeyStore } from '../keys/index.ts';
+import { LastUsedRecorder } from '../keys/last-used-recorder.ts';
 import { secretFingerprint } from './oauth-secrets.ts';
 
 /** The key behind an OAuth grant, as `/mcp` sees it (the shape `KeyAuthenticator` returns for `sb_…` tokens). */
@@ -53,9 +54,8 @@ export class BoundKeys {
   readonly #logger: BoundKeysOptions['logger'];
   readonly #cache = new Map<string, Entry>();
   readonly #inFlight = new Map<string, Promise<KeyRecord | null>>();
-  readonly #pendingUsage = new Map<string, { at: number; ip: string }>();
+  readonly #lastUsed: LastUsedRecorder;
   readonly #unsubscribe: () => void;
-  readonly #flushTimer: NodeJS.Timeout;
   #epoch = 0;
 
   constructor(options: BoundKeysOptions) {
@@ -70,15 +70,14 @@ export class BoundKeys {
     };
     this.#maxEntries = options.maxEntries ?? 10_000;
     this.#unsubscribe = this.#events.subscribe((event) => this.#invalidate(event));
-    this.#flushTimer = setInterval(() => void this.flushUsage(), options.usageFlushMs ?? 5_000);
-    this.#flushTimer.unref();
+    this.#lastUsed = new LastUsedRecorder(options.store, options.logger, options.usageFlushMs);
   }
 
   /** The key if the grant still holds; throws SwitchboardError UNAUTHENTICATED (`details.reason`) otherwise. */
   async resolve(keyId: string, fingerprint: string, ip: string): Promise<BoundKey> {
     const outcome = await this.check(keyId, fingerprint);
     if (typeof outcome === 'string') throw refusal(outcome, keyId);
-    this.#pendingUsage.set(keyId, { at: this.#clock.now(), ip });
+    this.#lastUsed.mark(keyId, this.#clock.now(), ip);
     return outcome;
   }
 
@@ -102,21 +101,13 @@ export class BoundKeys {
     });
   }
 
-  async flushUsage(): Promise<void> {
-    if (this.#pendingUsage.size === 0) return;
-    const marks = [...this.#pendingUsage].map(([keyId, { at, ip }]) => ({ keyId, at, ip }));
-    this.#pendingUsage.clear();
-    try {
-      await this.#store.markUsed(marks);
-    } catch (error) {
-      this.#logger?.warn({ err: error, keys: marks.length }, 'could not record key last-used times');
-    }
+  flushUsage(): Promise<void> {
+    return this.#lastUsed.flush();
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#flushTimer);
     this.#unsubscribe();
-    await this.flushUsage();
+    await this.#lastUsed.close();
   }
 
   #fresh(keyId: string): Entry | undefined {
