@@ -7,6 +7,7 @@ import type { KeyEvent, KeyEvents } from './key-events.ts';
 import type { KeyLimits } from './key-limits.ts';
 import type { KeyMatch, KeyStore } from './key-store.ts';
 import { LastUsedRecorder } from './last-used-recorder.ts';
+import { sharedRead } from './store-unavailable.ts';
 
 /** What the rest of the gateway knows about the caller after authentication. */
 export interface AuthenticatedKey {
@@ -167,22 +168,7 @@ export class KeyAuthenticator {
 
   async #load(hash: string): Promise<CacheEntry> {
     const epoch = this.#epoch;
-    let pending = this.#inFlight.get(hash);
-    if (pending === undefined) {
-      // One store read per hash at a time, however many requests arrive with the same token.
-      pending = this.#store.findByHash(hash).finally(() => this.#inFlight.delete(hash));
-      this.#inFlight.set(hash, pending);
-    }
-    let match: KeyMatch | null;
-    try {
-      match = await pending;
-    } catch (error) {
-      if (isSwitchboardError(error)) throw error;
-      throw new SwitchboardError('STORE_UNAVAILABLE', 'The key store is unavailable; retry in a moment.', {
-        retryAfterS: 1,
-        cause: error,
-      });
-    }
+    const match: KeyMatch | null = await sharedRead(this.#inFlight, hash, () => this.#store.findByHash(hash));
     const entry: CacheEntry = {
       keyId: match?.record.id ?? null,
       snapshot: match === null ? null : snapshotOf(match),

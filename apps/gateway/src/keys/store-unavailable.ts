@@ -15,3 +15,16 @@ export async function storeIo<T>(what: string, io: () => Promise<T>): Promise<T>
     });
   }
 }
+
+/**
+ * One store read per id at a time, however many requests ask for it at once (a burst with the same token
+ * costs one round trip); failures as in `storeIo`.
+ */
+export function sharedRead<T>(inFlight: Map<string, Promise<T>>, id: string, read: () => Promise<T>): Promise<T> {
+  let pending = inFlight.get(id);
+  if (pending === undefined) {
+    pending = storeIo('key store', read).finally(() => inFlight.delete(id));
+    inFlight.set(id, pending);
+  }
+  return pending;
+}

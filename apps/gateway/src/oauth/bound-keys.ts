@@ -1,7 +1,8 @@
-import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
+import { SwitchboardError } from '@switchboard/errors';
 import type { Clock } from '../clock.ts';
 import type { KeyEvent, KeyEvents, KeyLimits, KeyRecord, KeyStore } from '../keys/index.ts';
 import { LastUsedRecorder } from '../keys/last-used-recorder.ts';
+import { sharedRead } from '../keys/store-unavailable.ts';
 import { secretFingerprint } from './oauth-secrets.ts';
 
 /** The key behind an OAuth grant, as `/mcp` sees it (the shape `KeyAuthenticator` returns for `sb_…` tokens). */
@@ -125,21 +126,7 @@ export class BoundKeys {
 
   async #load(keyId: string): Promise<Entry> {
     const epoch = this.#epoch;
-    let pending = this.#inFlight.get(keyId);
-    if (pending === undefined) {
-      pending = this.#store.get(keyId).finally(() => this.#inFlight.delete(keyId));
-      this.#inFlight.set(keyId, pending);
-    }
-    let record: KeyRecord | null;
-    try {
-      record = await pending;
-    } catch (error) {
-      if (isSwitchboardError(error)) throw error;
-      throw new SwitchboardError('STORE_UNAVAILABLE', 'The key store is unavailable; retry in a moment.', {
-        retryAfterS: 1,
-        cause: error,
-      });
-    }
+    const record: KeyRecord | null = await sharedRead(this.#inFlight, keyId, () => this.#store.get(keyId));
     const entry: Entry = {
       record: record === null ? null : deepFreeze(structuredClone(record)),
       secrets: new Map(
