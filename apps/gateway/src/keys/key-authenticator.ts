@@ -1,8 +1,9 @@
-import { isSwitchboardError, SwitchboardError } from '@switchboard/errors';
+import { SwitchboardError } from '@switchboard/errors';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { AuditThrottle } from '../audit/audit-throttle.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { checkApiKeyTokenShape, hashApiKeyToken } from './api-key-token.ts';
+import { isFresh, type KeyCacheTtls, staleAnswer } from './key-cache-policy.ts';
 import type { KeyEvent, KeyEvents } from './key-events.ts';
 import type { KeyLimits } from './key-limits.ts';
 import type { KeyMatch, KeyStore } from './key-store.ts';
@@ -72,9 +73,8 @@ export class KeyAuthenticator {
   readonly #clock: Clock;
   readonly #audit: AuditLog | undefined;
   readonly #logger: KeyAuthenticatorOptions['logger'];
-  readonly #ttl: { positive: number; negative: number; degraded: number };
+  readonly #ttl: KeyCacheTtls;
   readonly #maxEntries: number;
-  readonly #staleIfErrorMs: number;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #hashesByKey = new Map<string, Set<string>>();
   readonly #inFlight = new Map<string, Promise<KeyMatch | null>>();
@@ -94,9 +94,9 @@ export class KeyAuthenticator {
       positive: options.cacheTtlMs ?? 30_000,
       negative: options.negativeCacheTtlMs ?? 5_000,
       degraded: options.degradedCacheTtlMs ?? 250,
+      staleIfError: options.staleIfErrorMs ?? 15 * 60_000,
     };
     this.#maxEntries = options.maxCacheEntries ?? 10_000;
-    this.#staleIfErrorMs = options.staleIfErrorMs ?? 15 * 60_000;
     this.#unsubscribe = this.#events.subscribe((event) => this.#invalidate(event));
     this.#lastUsed = new LastUsedRecorder(options.store, options.logger, options.usageFlushMs);
   }
@@ -138,30 +138,18 @@ export class KeyAuthenticator {
   #fresh(hash: string): CacheEntry | undefined {
     const entry = this.#cache.get(hash);
     if (entry === undefined) return undefined;
-    const ttl = !this.#events.isLive()
-      ? this.#ttl.degraded
-      : entry.snapshot === null
-        ? this.#ttl.negative
-        : this.#ttl.positive;
     // An expired entry stays until it is replaced, invalidated or evicted: it is the answer of last resort
     // while the store is down (see #loadOrStale).
-    return performance.now() - entry.storedAt < ttl ? entry : undefined;
+    return isFresh(lookupOf(entry), this.#ttl, this.#events.isLive()) ? entry : undefined;
   }
 
-  /**
-   * A store outage does not lock every team member out: a key seen recently keeps working from its last
-   * known state for `staleIfErrorMs`. This gives up nothing of the 1-second revocation promise, because a
-   * revocation is a store write too and cannot happen while the store is down; one that happened before the
-   * outage has already removed the entry. Expiry and rotation grace are still checked against the clock.
-   */
+  /** A store outage answers from the last known state (see `staleAnswer`); expiry and grace still apply. */
   async #loadOrStale(hash: string): Promise<CacheEntry> {
     try {
       return await this.#load(hash);
     } catch (error) {
       const stale = this.#cache.get(hash);
-      const unavailable = isSwitchboardError(error) && error.code === 'STORE_UNAVAILABLE';
-      if (!unavailable || stale?.snapshot == null || performance.now() - stale.storedAt > this.#staleIfErrorMs)
-        throw error;
+      if (stale === undefined || !staleAnswer(error, lookupOf(stale), this.#ttl)) throw error;
       return stale;
     }
   }
@@ -262,4 +250,8 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+function lookupOf(entry: CacheEntry) {
+  return { storedAt: entry.storedAt, found: entry.snapshot !== null };
 }

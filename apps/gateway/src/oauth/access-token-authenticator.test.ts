@@ -16,16 +16,25 @@ import { SigningKeys } from './signing-keys.ts';
 const ISSUER = 'https://gw.example.com';
 const RESOURCE = `${ISSUER}/mcp`;
 
-async function setup() {
+async function setup(options: { cacheTtlMs?: number } = {}) {
   const clock = new ManualClock(Date.now());
-  const { store, counts } = countingKeyStore(createKeyStore({ clock }));
+  const { store: counted, counts } = countingKeyStore(createKeyStore({ clock }));
+  // `storeDown` makes every read fail as Redis would while it is away.
+  const outage = { down: false };
+  const unavailable = () => Promise.reject(new Error('connect ECONNREFUSED'));
+  const store = {
+    ...counted,
+    get: (id: string) => (outage.down ? unavailable() : counted.get(id)),
+    findByHash: (hash: string) => (outage.down ? unavailable() : counted.findByHash(hash)),
+  } as typeof counted;
   const events = new MemoryKeyEvents();
   const keys = new KeyService({ store, events, audit: createAuditLog({ clock }), clock });
-  const bound = new BoundKeys({ store, events, clock });
+  const ttl = options.cacheTtlMs === undefined ? {} : { cacheTtlMs: options.cacheTtlMs };
+  const bound = new BoundKeys({ store, events, clock, ...ttl });
   const { keys: signing } = await SigningKeys.load({ configured: undefined, store: new MemoryOAuthStore() });
   const tokens = new AccessTokens({ keys: signing, issuer: ISSUER, resource: RESOURCE, ttlS: 600, clock });
   const oauth = new AccessTokenAuthenticator({ tokens, keys: bound, clock });
-  const apiKeys = new KeyAuthenticator({ store, events, clock });
+  const apiKeys = new KeyAuthenticator({ store, events, clock, ...ttl });
   const composite = new CompositeAuthenticator({ apiKeys, accessTokens: oauth, apiKeyPrefix: 'sb_' });
   const issued = await keys.create({ name: 'laptop', owner: 'ada', scopes: ['gmail_*'] }, { id: 'test' });
   const grant = {
@@ -39,7 +48,7 @@ async function setup() {
     await bound.close();
     await apiKeys.close();
   };
-  return { clock, counts, keys, tokens, composite, issued, grant, signing, close: closeAll };
+  return { clock, counts, keys, tokens, composite, issued, grant, signing, outage, close: closeAll };
 }
 
 async function refusedWith(promise: Promise<unknown>, code: string, reason: RegExp): Promise<void> {
@@ -69,6 +78,22 @@ describe('/mcp authentication of OAuth access tokens', () => {
     const reads = t.counts.get;
     for (let i = 0; i < 100; i++) await t.composite.authenticate(token, '10.0.0.1');
     assert.equal(t.counts.get, reads);
+  });
+
+  it('keeps known keys and their tokens working through a store outage, and refuses unknown ones with 503', async () => {
+    const t = await setup({ cacheTtlMs: 1 });
+    cleanups.push(t.close);
+    const { token } = await t.tokens.issue(t.grant);
+    await t.composite.authenticate(token, '10.0.0.1');
+    await t.composite.authenticate(t.issued.token, '10.0.0.1');
+    const other = await t.keys.create({ name: 'never used', scopes: ['*'] }, { id: 'test' });
+    await new Promise((r) => setTimeout(r, 5)); // both cache entries have expired
+    t.outage.down = true;
+    assert.equal((await t.composite.authenticate(token, '10.0.0.1')).id, t.issued.key.id);
+    assert.equal((await t.composite.authenticate(t.issued.token, '10.0.0.1')).id, t.issued.key.id);
+    await refusedWith(t.composite.authenticate(other.token, '10.0.0.1'), 'STORE_UNAVAILABLE', /unavailable/);
+    t.clock.advance(24 * 3600 * 1000);
+    await refusedWith(t.composite.authenticate(token, '10.0.0.1'), 'UNAUTHENTICATED', /expired/);
   });
 
   it('refuses a token once its key is revoked, expired, or its secret rotated out after the grace', async () => {

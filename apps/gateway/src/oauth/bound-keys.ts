@@ -1,6 +1,7 @@
 import { SwitchboardError } from '@switchboard/errors';
 import type { Clock } from '../clock.ts';
 import type { KeyEvent, KeyEvents, KeyLimits, KeyRecord, KeyStore } from '../keys/index.ts';
+import { isFresh, type KeyCacheTtls, staleAnswer } from '../keys/key-cache-policy.ts';
 import { LastUsedRecorder } from '../keys/last-used-recorder.ts';
 import { sharedRead } from '../keys/store-unavailable.ts';
 import { secretFingerprint } from './oauth-secrets.ts';
@@ -26,6 +27,8 @@ export interface BoundKeysOptions {
   cacheTtlMs?: number | undefined;
   /** Cache lifetime while invalidations may be missed; default 250 ms (revocation reaches us within 1 s). */
   degradedCacheTtlMs?: number | undefined;
+  /** How long a key seen before a store outage keeps working during it; default 15 min. */
+  staleIfErrorMs?: number | undefined;
   /** Cache lifetime of "no such key"; default 5 s. */
   negativeCacheTtlMs?: number | undefined;
   maxEntries?: number | undefined;
@@ -50,7 +53,7 @@ export class BoundKeys {
   readonly #store: BoundKeysOptions['store'];
   readonly #events: KeyEvents;
   readonly #clock: Clock;
-  readonly #ttl: { positive: number; negative: number; degraded: number };
+  readonly #ttl: KeyCacheTtls;
   readonly #maxEntries: number;
   readonly #logger: BoundKeysOptions['logger'];
   readonly #cache = new Map<string, Entry>();
@@ -68,6 +71,7 @@ export class BoundKeys {
       positive: options.cacheTtlMs ?? 30_000,
       negative: options.negativeCacheTtlMs ?? 5_000,
       degraded: options.degradedCacheTtlMs ?? 250,
+      staleIfError: options.staleIfErrorMs ?? 15 * 60_000,
     };
     this.#maxEntries = options.maxEntries ?? 10_000;
     this.#unsubscribe = this.#events.subscribe((event) => this.#invalidate(event));
@@ -84,7 +88,7 @@ export class BoundKeys {
 
   /** Like `resolve`, without recording a use: the token endpoint asks before it issues anything. */
   async check(keyId: string, fingerprint: string): Promise<BoundKey | BoundKeyRefusal> {
-    const entry = this.#fresh(keyId) ?? (await this.#load(keyId));
+    const entry = this.#fresh(keyId) ?? (await this.#loadOrStale(keyId));
     const record = entry.record;
     if (record === null) return 'unknown';
     const now = this.#clock.now();
@@ -114,14 +118,19 @@ export class BoundKeys {
   #fresh(keyId: string): Entry | undefined {
     const entry = this.#cache.get(keyId);
     if (entry === undefined) return undefined;
-    const ttl = !this.#events.isLive()
-      ? this.#ttl.degraded
-      : entry.record === null
-        ? this.#ttl.negative
-        : this.#ttl.positive;
-    if (performance.now() - entry.storedAt < ttl) return entry;
-    this.#cache.delete(keyId);
-    return undefined;
+    // Kept after expiry as the answer of last resort while the store is down (see #loadOrStale).
+    return isFresh(lookupOf(entry), this.#ttl, this.#events.isLive()) ? entry : undefined;
+  }
+
+  /** A store outage answers from the last known state (see `staleAnswer`), as for API keys. */
+  async #loadOrStale(keyId: string): Promise<Entry> {
+    try {
+      return await this.#load(keyId);
+    } catch (error) {
+      const stale = this.#cache.get(keyId);
+      if (stale === undefined || !staleAnswer(error, lookupOf(stale), this.#ttl)) throw error;
+      return stale;
+    }
   }
 
   async #load(keyId: string): Promise<Entry> {
@@ -172,4 +181,8 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+function lookupOf(entry: Entry) {
+  return { storedAt: entry.storedAt, found: entry.record !== null };
 }
