@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
-import { type OAuthGateway, startOAuthGateway } from '../flows/oauth-harness.ts';
+import { type OAuthGateway, registerPublicClient, startOAuthGateway } from '../flows/oauth-harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/oauth-consent/', import.meta.url);
@@ -83,12 +83,7 @@ describe('consent page in Chromium', { timeout: 120_000 }, () => {
     await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
     const address = callbackServer.address();
     callbackUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/callback`;
-    const registered = await fetch(`${gw.base}/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'Claude', redirect_uris: [callbackUrl], token_endpoint_auth_method: 'none' }),
-    });
-    clientId = ((await registered.json()) as { client_id: string }).client_id;
+    clientId = await registerPublicClient(gw.base, callbackUrl);
     apiKey = await gw.createKey(['gmail_*', 'drive_search_files'], { name: 'Ada’s laptop' });
   });
 

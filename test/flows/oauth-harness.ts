@@ -224,3 +224,15 @@ export async function postForm(url: string, fields: Record<string, string>, head
     body: new URLSearchParams(fields).toString(),
   });
 }
+
+/** Registers a public client the way Claude does (dynamic registration, no secret); returns its client id. */
+export async function registerPublicClient(base: string, redirectUri: string = CLAUDE_CALLBACK): Promise<string> {
+  const registered = await fetch(`${base}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: 'Claude', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' }),
+  });
+  if (registered.status !== 201)
+    throw new Error(`registration failed: ${registered.status} ${await registered.text()}`);
+  return ((await registered.json()) as { client_id: string }).client_id;
+}

@@ -9,7 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import { startRedisServer, type TestRedisServer } from '@switchboard/testing';
 import { ManualClock } from '../../apps/gateway/src/clock.ts';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
-import { CLAUDE_CALLBACK, consentOverHttp, type OAuthGateway, postForm, startOAuthGateway } from './oauth-harness.ts';
+import {
+  CLAUDE_CALLBACK,
+  consentOverHttp,
+  type OAuthGateway,
+  postForm,
+  registerPublicClient,
+  startOAuthGateway,
+} from './oauth-harness.ts';
 
 describe('OAuth across replicas', { timeout: 60_000 }, () => {
   const clock = new ManualClock(Date.now());
@@ -67,16 +74,7 @@ describe('OAuth across replicas', { timeout: 60_000 }, () => {
       clock,
       env: { ...env, GATEWAY_PUBLIC_URL: a.base },
     });
-    const registered = await fetch(`${b.base}/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_name: 'Claude',
-        redirect_uris: [CLAUDE_CALLBACK],
-        token_endpoint_auth_method: 'none',
-      }),
-    });
-    clientId = ((await registered.json()) as { client_id: string }).client_id;
+    clientId = await registerPublicClient(b.base);
   });
 
   after(async () => {

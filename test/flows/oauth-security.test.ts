@@ -20,6 +20,7 @@ import {
   hiddenFields,
   type OAuthGateway,
   postForm,
+  registerPublicClient,
   selfSignedCertificate,
   startHttpsServer,
   startOAuthGateway,
@@ -152,16 +153,7 @@ describe('OAuth front door refusals', { timeout: 90_000 }, () => {
     });
     resource = `${gw.base}/mcp`;
     apiKey = await gw.createKey(['*']);
-    const registered = await fetch(`${gw.base}/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_name: 'Claude',
-        redirect_uris: [CLAUDE_CALLBACK],
-        token_endpoint_auth_method: 'none',
-      }),
-    });
-    publicClient = ((await registered.json()) as { client_id: string }).client_id;
+    publicClient = await registerPublicClient(gw.base);
   });
 
   after(async () => {
