@@ -5,8 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import {
   BOB_DOC_ID,
   connectInBrowser,
+  connectUrlFrom,
   FALCON_DOC_ID,
   type FakeGoogle,
+  fakeGoogleEnv,
   HANDBOOK_DOC_ID,
   HUGE_DOC_ID,
   JSON_ID,
@@ -30,15 +32,7 @@ const SECRET = 'd'.repeat(48);
 const PUBLIC_URL = 'https://switchboard.example.test';
 
 async function startServer(google: FakeGoogle, env: Record<string, string>) {
-  const config = loadDriveConfig({
-    DRIVE_BASE_URL: google.url,
-    GOOGLE_TOKEN_URL: `${google.url}/token`,
-    GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
-    CALLER_ASSERTION_SECRET: SECRET,
-    GATEWAY_PUBLIC_URL: PUBLIC_URL,
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
+  const config = loadDriveConfig({ ...fakeGoogleEnv(google, SECRET, PUBLIC_URL), ...env });
   const app: FastifyInstance = buildDriveServer(config, {
     retry: { maxAttempts: 4, maxWaitMs: 2_000, baseMs: 20, capMs: 100 },
   });
@@ -57,11 +51,6 @@ async function startServer(google: FakeGoogle, env: Record<string, string>) {
 }
 
 type Server = Awaited<ReturnType<typeof startServer>> & Pick<McpCaller, 'call'>;
-
-function connectUrlFrom(result: any): string {
-  assert.equal(result.structuredContent?.error?.code, 'CONNECT_REQUIRED', JSON.stringify(result));
-  return result.structuredContent.error.connect_url;
-}
 
 describe('Drive tool server, per-caller Google accounts (in-memory grants)', () => {
   let google: FakeGoogle;

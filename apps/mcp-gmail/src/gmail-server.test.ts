@@ -6,9 +6,11 @@ import { SHARED_REDIS_URL, uniquePrefix } from '@switchboard/testing';
 import type { FastifyInstance } from 'fastify';
 import {
   connectInBrowser,
+  connectUrlFrom,
   FALCON_FINAL_LINE,
   FALCON_SUBJECT,
   type FakeGoogle,
+  fakeGoogleEnv,
   type McpCaller,
   mcpCaller,
   NEWSLETTER_SUBJECT,
@@ -31,12 +33,7 @@ interface Harness extends Pick<McpCaller, 'call' | 'client'> {
 async function startServer(google: FakeGoogle, env: Record<string, string>, extra: { redisPrefix?: string } = {}) {
   const redis = env['REDIS_URL'] === undefined ? undefined : createRedis(env['REDIS_URL'], 'gmail-test');
   const config = loadGmailConfig({
-    GMAIL_BASE_URL: google.url,
-    GOOGLE_TOKEN_URL: `${google.url}/token`,
-    GOOGLE_AUTH_URL: `${google.url}/o/oauth2/v2/auth`,
-    CALLER_ASSERTION_SECRET: SECRET,
-    GATEWAY_PUBLIC_URL: PUBLIC_URL,
-    LOG_LEVEL: 'silent',
+    ...fakeGoogleEnv(google, SECRET, PUBLIC_URL),
     ...env,
   });
   const app = buildGmailServer(config, {
@@ -58,14 +55,6 @@ async function startServer(google: FakeGoogle, env: Record<string, string>, extr
     },
   };
   return harness;
-}
-
-function connectUrlFrom(result: any): string {
-  assert.equal(result.isError, true);
-  assert.equal(result.structuredContent.error.code, 'CONNECT_REQUIRED');
-  const url = result.structuredContent.error.connect_url as string;
-  assert.ok(result.content[0].text.includes(url), 'the sentence itself carries the link');
-  return url;
 }
 
 async function link(server: Harness, google: FakeGoogle, keyId: string, email: string) {

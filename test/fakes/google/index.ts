@@ -22,3 +22,4 @@ export { FALCON_FINAL_LINE, FALCON_SUBJECT, NEWSLETTER_SUBJECT } from './fake-ma
 export type { FakeAccount, FakeMode, RequestLogEntry } from './fake-state.ts';
 export { type McpCaller, mcpCaller } from './mcp-caller.ts';
 export { type FakeGoogle, type FakeGoogleOptions, startFakeGoogle } from './start-fake-google.ts';
+export { connectUrlFrom, fakeGoogleEnv } from './tool-server-env.ts';
