@@ -110,6 +110,19 @@ export const SMALL_SCALE: SimulationOptions = {
   deadlineMs: 60_000,
 };
 
+/**
+ * The full-scale story with time compressed six-fold (Blotato's 30 posts per 10 s instead of per minute, the
+ * wait bound likewise): about two minutes instead of twelve, for iterating on the governor.
+ */
+export const MEDIUM_SCALE: SimulationOptions = {
+  ...FULL_SCALE,
+  arrivalSpanMs: 10_000,
+  windowMs: 10_000,
+  postBudget: { limit: 27, intervalMs: 10_000 },
+  maxWaitMs: 1_700,
+  deadlineMs: 8 * 60_000,
+};
+
 const SECRET = 'sim-'.repeat(12);
 
 interface Attempt {
@@ -179,28 +192,36 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (const gateway of gateways)
       gatewayUrls.push(`${await gateway.publicApp.listen({ port: 0, host: '127.0.0.1' })}/mcp`);
     urls = gatewayUrls;
-    const tokens = new Map<string, string>();
+    // One team key per caller, created once: a caller's burst arrives concurrently, and a check-then-create
+    // here would mint several keys for one caller (the governor would then see several callers).
+    const tokens = new Map<string, Promise<string>>();
     authHeaders = async (callerKey: string) => {
       let token = tokens.get(callerKey);
       if (token === undefined) {
-        token = (await gateways[0]!.keys.create({ name: callerKey, scopes: ['blotato_*'] }, { id: 'simulation' }))
-          .token;
+        token = gateways[0]!.keys
+          .create({ name: callerKey, scopes: ['blotato_*'] }, { id: 'simulation' })
+          .then((created) => created.token);
         tokens.set(callerKey, token);
       }
-      return { authorization: `Bearer ${token}` };
+      return { authorization: `Bearer ${await token}` };
     };
     toolName = 'blotato_publish_post';
   }
 
-  const clients = new Map<string, Client>();
-  const clientFor = async (caller: string, url: string) => {
+  // One MCP session per caller and entry point, opened once even when a burst asks for it concurrently.
+  const clients = new Map<string, Promise<Client>>();
+  const clientFor = (caller: string, url: string): Promise<Client> => {
     const id = `${caller} ${url}`;
     let client = clients.get(id);
     if (client === undefined) {
-      client = new Client({ name: 'simulate-blotato', version: '1' }, { versionNegotiation: { mode: 'auto' } });
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: await authHeaders(caller) } }),
-      );
+      client = (async () => {
+        const c = new Client({ name: 'simulate-blotato', version: '1' }, { versionNegotiation: { mode: 'auto' } });
+        await c.connect(
+          new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: await authHeaders(caller) } }),
+        );
+        return c;
+      })();
+      client.catch(() => clients.delete(id));
       clients.set(id, client);
     }
     return client;
@@ -327,7 +348,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
   const latencies = acceptedAttempts.map((a) => (a.acceptedAt ?? 0) - a.firstTryAt).sort((x, y) => x - y);
 
-  for (const c of clients.values()) await c.close().catch(() => {});
+  for (const c of clients.values()) await c.then((client) => client.close()).catch(() => {});
   for (const gateway of gateways) await gateway.close();
   for (const app of apps) await app.close();
   for (const r of redisClients) await r.quit().catch(() => r.disconnect());
@@ -511,7 +532,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const { values } = parseArgs({
     options: { scale: { type: 'string', default: 'full' }, seed: { type: 'string' }, gateways: { type: 'string' } },
   });
-  const base = values.scale === 'small' ? SMALL_SCALE : FULL_SCALE;
+  const base = { small: SMALL_SCALE, medium: MEDIUM_SCALE, full: FULL_SCALE }[values.scale ?? 'full'];
+  if (base === undefined) throw new Error(`--scale must be small, medium or full, not "${values.scale}"`);
   console.log(`simulate:blotato (${values.scale} scale)`);
   const report = await runSimulation({
     ...base,
