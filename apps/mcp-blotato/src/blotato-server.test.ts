@@ -355,3 +355,55 @@ describe('Blotato tool server without BLOTATO_API_KEY', () => {
     }
   });
 });
+
+describe('Blotato tool server while Redis is down', () => {
+  it('keeps reads going on this replica’s share of the budgets, refuses publishes, and recovers', async () => {
+    const fake = await startFakeBlotato({ publishDelayMs: 50 });
+    const redisServer = await startRedisServer();
+    const redis = createRedis(redisServer.url, 'blotato-outage');
+    const server = await startServer(
+      {
+        BLOTATO_API_KEY: fake.apiKey,
+        BLOTATO_BASE_URL: fake.url,
+        GOVERNOR_REPLICAS: '2',
+        // Room for a few reads at once on half the budget; the share's pacing is the governor's own test.
+        BLOTATO_BUDGETS: JSON.stringify({ other: 600 }),
+      },
+      redis,
+    );
+    const publish = (text: string) =>
+      server.call('key_a', 'publish_post', { account_id: '98432', platform: 'twitter', text, idempotency_key: text });
+    try {
+      assert.equal((await server.call('key_a', 'list_accounts')).isError, undefined);
+
+      await redisServer.kill();
+      for (let i = 0; i < 40 && redis.status === 'ready'; i++) await sleep(50);
+      const reads = await Promise.all([1, 2, 3].map(() => server.call('key_a', 'list_accounts')));
+      assert.deepEqual(
+        reads.map((r) => r.isError),
+        [undefined, undefined, undefined],
+        'reads are served without the shared store',
+      );
+      const ready: any = await (await fetch(`${server.url}/readyz`)).json();
+      assert.equal(ready.governor.other.fallback, true, 'readiness shows the replica on its fallback share');
+
+      const posted = fake.state.posts.length;
+      const refused = await publish(`during outage ${randomUUID()}`);
+      assert.equal(refused.isError, true);
+      assert.equal(refused.structuredContent.error.code, 'STORE_UNAVAILABLE');
+      assert.match(refused.content[0].text, /nothing was sent/i);
+      assert.equal(fake.state.posts.length, posted, 'no post without the idempotency record');
+
+      await redisServer.start();
+      for (let i = 0; i < 100 && redis.status !== 'ready'; i++) await sleep(50);
+      const after = await publish(`after outage ${randomUUID()}`);
+      assert.equal(after.isError, undefined, JSON.stringify(after.content));
+      assert.equal(fake.state.posts.length, posted + 1);
+    } finally {
+      await server.close();
+      redis.disconnect();
+      await redisServer.stop();
+      await fake.close();
+    }
+  });
+});

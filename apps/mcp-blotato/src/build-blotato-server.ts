@@ -38,6 +38,7 @@ export function buildBlotatoServer(config: BlotatoConfig, deps: BlotatoServerDep
     upstream: SERVER_NAME,
     budgets: config.budgets,
     maxWaitMs: config.maxWaitMs,
+    ...(config.governorFallback === undefined ? {} : { fallback: config.governorFallback }),
     onEvent: (e) => onGovernorEvent(e),
     ...(redis === undefined ? {} : { redis }),
   });

@@ -1,5 +1,5 @@
 import { env, loadConfig } from '@switchboard/config';
-import type { BudgetSpec } from '@switchboard/governor';
+import { type BudgetSpec, governorEnvShape, governorFallback } from '@switchboard/governor';
 import { z } from 'zod';
 import { BLOTATO_BUDGET_NAMES, type BlotatoBudget, defaultBudgets } from './budgets.ts';
 
@@ -50,6 +50,7 @@ export const blotatoEnvSchema = z.object({
   BLOTATO_BUDGET_MARGIN: z.preprocess(unsetIfEmpty, z.coerce.number().gt(0).max(1).default(0.9)),
   /** Longest a call waits for its budget before RATE_LIMITED with a retry time. */
   GOVERNOR_MAX_WAIT_MS: env.positiveInt(10_000),
+  ...governorEnvShape,
   /** Per-request timeout towards Blotato. */
   BLOTATO_TIMEOUT_MS: env.positiveInt(30_000),
   /** An uncertain post not found upstream after this long is considered not sent and may be resent. */
@@ -73,6 +74,8 @@ export interface BlotatoConfig {
   gatewayPublicUrl: string;
   budgets: Record<BlotatoBudget, BudgetSpec>;
   maxWaitMs: number;
+  /** Per-replica shares while Redis is down (absent: refuse instead). */
+  governorFallback: { replicas: number } | undefined;
   timeoutMs: number;
   reconcileSettleMs: number;
   derivedKeyWindowMs: number;
@@ -106,6 +109,7 @@ export function toBlotatoConfig(e: z.infer<typeof blotatoEnvSchema>): BlotatoCon
     gatewayPublicUrl: e.GATEWAY_PUBLIC_URL,
     budgets,
     maxWaitMs: e.GOVERNOR_MAX_WAIT_MS,
+    governorFallback: governorFallback(e),
     timeoutMs: e.BLOTATO_TIMEOUT_MS,
     reconcileSettleMs: e.BLOTATO_RECONCILE_SETTLE_S * 1000,
     derivedKeyWindowMs: e.BLOTATO_DERIVED_KEY_WINDOW_S * 1000,

@@ -1,5 +1,5 @@
 import { SwitchboardError } from '@switchboard/errors';
-import { createGovernorMetrics, type GovernorEvent } from '@switchboard/governor';
+import { createGovernorMetrics, type GovernorEvent, governorFallback } from '@switchboard/governor';
 import { createRedis } from '@switchboard/redis';
 import { buildToolServer, type ToolDefinition } from '@switchboard/tool-server';
 import type { FastifyInstance } from 'fastify';
@@ -68,6 +68,7 @@ export function buildGoogleToolServer<Api>(
     warn: (message) => warnings.push(message),
   });
   let governorEvents: (event: GovernorEvent) => void = () => {};
+  const fallback = governorFallback(env);
   const quota = createGoogleQuota({
     upstream: server,
     // No maxConcurrent: bottleneck counts weights against it, so a heavy call (Gmail's 100-unit send) would
@@ -75,6 +76,7 @@ export function buildGoogleToolServer<Api>(
     perAccount: { limit: options.quota.perMinute, intervalMs: 60_000 },
     maxWaitMs: options.quota.maxWaitMs,
     ...(redis === undefined ? {} : { redis }),
+    ...(fallback === undefined ? {} : { fallback }),
     onEvent: (event) => governorEvents(event),
   });
   const api = options.createApi(

@@ -1,4 +1,5 @@
 import { env } from '@switchboard/config';
+import { governorEnvShape } from '@switchboard/governor';
 import { z } from 'zod';
 import { parseTokenEncryptionKeys } from './token-cipher.ts';
 
@@ -20,6 +21,7 @@ export const googleEnvShape = {
   GOOGLE_TOKEN_ENCRYPTION_KEY: env.optionalString(),
   /** Shared grants and quota budgets across replicas; unset = in-memory (single process). */
   REDIS_URL: env.optionalString(),
+  ...governorEnvShape,
   /** Verifies the gateway's caller assertions and signs connect links; same value as the gateway's. */
   CALLER_ASSERTION_SECRET: env.assertionSecrets().refine((list) => list.length > 0, 'is required'),
   /** Where browsers reach the gateway (connect links, OAuth redirect URI). */

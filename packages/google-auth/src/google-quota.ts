@@ -21,6 +21,8 @@ export interface GoogleQuotaOptions {
   shards?: number;
   redis?: Redis;
   maxWaitMs?: number;
+  /** Per-replica shares while Redis is down (see `GovernorOptions.fallback`). */
+  fallback?: { replicas: number };
   onEvent?: GovernorOptions['onEvent'];
 }
 
@@ -48,6 +50,7 @@ export function createGoogleQuota(options: GoogleQuotaOptions): GoogleQuota {
     budgets,
     ...(options.redis === undefined ? {} : { redis: options.redis }),
     ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
+    ...(options.fallback === undefined ? {} : { fallback: options.fallback }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   });
   const laneOf = (accountKey: string) =>

@@ -34,6 +34,8 @@ export interface PauseState {
 }
 
 export interface BudgetStore {
+  /** False while the shared store is known to be unreachable (so callers need not wait for a timeout). */
+  available(): boolean;
   admit(budgetKey: string, request: AdmitRequest): Promise<AdmitResult>;
   /** Pauses the budget; returns the pause now in force (a longer one already set is kept). */
   pause(budgetKey: string, ms: number, reason: string): Promise<PauseState & { changed: boolean }>;
@@ -86,6 +88,10 @@ export class MemoryBudgetStore implements BudgetStore {
       this.#budgets.set(budgetKey, state);
     }
     return state;
+  }
+
+  available(): boolean {
+    return true;
   }
 
   async admit(budgetKey: string, request: AdmitRequest): Promise<AdmitResult> {

@@ -253,3 +253,73 @@ describe('governor when Redis goes away', () => {
     }
   });
 });
+
+describe('governor when Redis goes away, with a per-replica fallback', () => {
+  const until = async (condition: () => boolean, what: string) => {
+    for (let i = 0; i < 100 && !condition(); i++) await sleep(50);
+    assert.ok(condition(), what);
+  };
+
+  it('runs on this replica’s share of the budget while Redis is down, then shares the budget again', async () => {
+    const server = await startRedisServer();
+    const redis = createRedis(server.url, 'test:governor-fallback');
+    const g = createGovernor({
+      upstream: uniquePrefix('fallback'),
+      budgets: { read: { limit: 6, intervalMs: 1000 } },
+      redis,
+      maxWaitMs: 5000,
+      // Two replicas: each may use 6 ÷ 2 = 3 calls a second on its own.
+      fallback: { replicas: 2 },
+    });
+    try {
+      assert.equal(await g.run('read', 'key_a', async () => 'before'), 'before');
+      assert.equal(g.snapshot()['read']?.fallback, false);
+
+      await server.kill();
+      await until(() => g.snapshot()['read']?.fallback === true, 'the governor noticed Redis is gone');
+      const starts: number[] = [];
+      const begun = Date.now();
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          g.run('read', `key_${i % 2}`, async () => {
+            starts.push(Date.now());
+            return i;
+          }),
+        ),
+      );
+      assert.deepEqual(results, [0, 1, 2, 3, 4, 5], 'every call ran, none refused for want of Redis');
+      assert.ok(maxInWindow(starts, 1000) <= 3, `at most this replica's share: ${maxInWindow(starts, 1000)} in 1 s`);
+      assert.ok(Date.now() - begun >= 1000, 'six calls at a share of three a second take over a second');
+
+      await server.start();
+      await until(() => g.snapshot()['read']?.fallback === false, 'back on the shared budget once Redis returns');
+      assert.equal(await g.run('read', 'key_a', async () => 'after'), 'after');
+    } finally {
+      await g.close();
+      redis.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('closes while Redis is down without an unhandled rejection (bottleneck drops its unsubscribe)', async () => {
+    const server = await startRedisServer();
+    const redis = createRedis(server.url, 'test:governor-close-outage');
+    const g = createGovernor({
+      upstream: uniquePrefix('close'),
+      budgets: { read: { limit: 6, intervalMs: 1000 }, write: { limit: 6, intervalMs: 1000 } },
+      redis,
+      fallback: { replicas: 2 },
+    });
+    try {
+      assert.equal(await g.run('read', 'key_a', async () => 'ok'), 'ok');
+      await server.kill();
+      await until(() => redis.status !== 'ready', 'the client saw Redis go');
+      await g.close();
+      // The test runner fails this test if a rejection surfaces unhandled meanwhile.
+      await sleep(1500);
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
+  });
+});

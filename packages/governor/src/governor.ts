@@ -17,6 +17,12 @@ export interface GovernorOptions {
   redis?: Redis;
   /** Longest a call may wait in the queue before it is refused with a retry time. */
   maxWaitMs?: number;
+  /**
+   * While Redis is unreachable, each replica runs alone at its share of every budget (`budget ÷ replicas`,
+   * so the team as a whole stays inside the upstream's limits); absent → calls are refused instead
+   * (`STORE_UNAVAILABLE`), since the shared count is unknown.
+   */
+  fallback?: { replicas: number };
   onEvent?: (e: GovernorEvent) => void;
 }
 
@@ -50,6 +56,8 @@ export interface BudgetSnapshot {
   pausedUntil: number | null;
   refusals: number;
   upstream429s: number;
+  /** Redis is unreachable and this replica runs on its share of the budget alone. */
+  fallback: boolean;
 }
 
 export interface Governor {
@@ -73,6 +81,8 @@ const JOB_EXPIRATION_MS = 10 * 60_000;
 /** Bottleneck's Redis keys expire after a day without traffic. */
 const KEY_TTL_MS = 24 * 60 * 60_000;
 const DEFAULT_MAX_WAIT_MS = 10_000;
+/** After the shared limiter fails to count a call, how long this replica runs on its fallback share before trying it again. */
+const SHARED_RETRY_MS = 1_000;
 
 type EntryState = 'queued' | 'submitted' | 'running' | 'settled';
 
@@ -86,6 +96,8 @@ interface Entry {
   state: EntryState;
   /** Handed to bottleneck and not started yet (counted in `#submitted`). */
   inLimiter: boolean;
+  /** Handed to this replica's own fallback limiter rather than the shared one. */
+  viaFallback: boolean;
   submission?: number;
   deadline: NodeJS.Timeout | undefined;
   cleanup: () => void;
@@ -120,11 +132,12 @@ export function createGovernor(options: GovernorOptions): Governor {
   const connection =
     options.redis === undefined ? undefined : new Bottleneck.IORedisConnection({ client: options.redis, Redis });
   connection?.on('error', () => {});
+  if (connection !== undefined) tolerateFailedUnsubscribe(connection);
 
   const lanes = new Map<string, Lane>();
   const byStoreKey = new Map<string, Lane>();
   for (const [name, spec] of Object.entries(options.budgets)) {
-    const lane = new Lane(options.upstream, name, spec, maxWaitMs, store, emit, connection);
+    const lane = new Lane(options.upstream, name, spec, maxWaitMs, store, emit, connection, options.fallback);
     lanes.set(name, lane);
     byStoreKey.set(lane.storeKey, lane);
   }
@@ -185,9 +198,7 @@ export function createGovernor(options: GovernorOptions): Governor {
       await store.close();
       if (connection !== undefined) {
         // The client is the caller's; only the subscriber bottleneck opened for itself is ours to close.
-        // (`ready` is a promise property at runtime, though bottleneck's typings declare a method.)
-        const ready = (connection as unknown as { ready: Promise<{ subscriber?: Redis }> }).ready;
-        const clients = await ready.catch(() => ({ subscriber: undefined }));
+        const clients = await readyClients(connection).catch(() => ({ subscriber: undefined }));
         await clients.subscriber?.quit().catch(() => clients.subscriber?.disconnect());
       }
     },
@@ -199,9 +210,15 @@ class Lane {
   readonly plan: BudgetPlan;
   #limiter: Bottleneck;
   readonly #limiterOptions: Bottleneck.ConstructorOptions;
+  /** This replica's share of the budget, in memory, used only while the shared store is unreachable. */
+  #fallbackLimiter: Bottleneck | undefined;
+  readonly #fallbackSpec: BudgetSpec | undefined;
+  /** Spacing between starts on the fallback share. */
+  readonly #fallbackUnitMs: number;
   /** Calls handed to the current limiter and not started; re-queued if the limiter is rebuilt. */
   readonly #inLimiter = new Set<Entry>();
   #submissions = 0;
+  #sharedFailedAt = 0;
   #rebuiltAt = 0;
   #rebuilding = false;
   readonly #queue = new FairQueue<Entry>();
@@ -228,8 +245,21 @@ class Lane {
     readonly store: BudgetStore,
     readonly emit: (e: GovernorEvent) => void,
     connection: Bottleneck.IORedisConnection | undefined,
+    fallback: { replicas: number } | undefined,
   ) {
     this.storeKey = `${upstream}:${name}`;
+    this.#fallbackSpec =
+      fallback === undefined || connection === undefined
+        ? undefined
+        : {
+            // At least one call per interval: a budget smaller than the replica count cannot be split further.
+            limit: Math.max(1, Math.floor(spec.limit / fallback.replicas)),
+            intervalMs: spec.intervalMs,
+            ...(spec.maxConcurrent === undefined
+              ? {}
+              : { maxConcurrent: Math.max(1, Math.floor(spec.maxConcurrent / fallback.replicas)) }),
+          };
+    this.#fallbackUnitMs = this.#fallbackSpec === undefined ? 0 : planBudget(this.#fallbackSpec).slotMs;
     this.plan = planBudget(spec);
     const heartbeatInterval = Math.min(500, Math.max(50, Math.floor(this.plan.refreshIntervalMs / 20)));
     // Bottleneck notices a refill on its next heartbeat and restarts the sub-window from then, so each
@@ -260,8 +290,34 @@ class Lane {
     this.#limiter = this.#createLimiter();
   }
 
+  /**
+   * Redis is unreachable (or the shared limiter just failed to count a call) and a fallback is configured:
+   * this replica counts its calls alone, against its share of the budget.
+   */
+  #usingFallback(): boolean {
+    if (this.#fallbackSpec === undefined) return false;
+    return !this.store.available() || Date.now() - this.#sharedFailedAt < SHARED_RETRY_MS;
+  }
+
+  #fallback(): Bottleneck {
+    if (this.#fallbackLimiter === undefined && this.#fallbackSpec !== undefined) {
+      const plan = planBudget(this.#fallbackSpec);
+      this.#fallbackLimiter = new Bottleneck({
+        reservoir: plan.reservoir,
+        reservoirRefreshAmount: plan.reservoir,
+        reservoirRefreshInterval: plan.refreshIntervalMs,
+        maxConcurrent: this.#fallbackSpec.maxConcurrent ?? null,
+        minTime: plan.minTimeMs,
+      });
+    }
+    return this.#fallbackLimiter ?? this.#limiter;
+  }
+
   #createLimiter(): Bottleneck {
     const limiter = new Bottleneck(this.#limiterOptions);
+    // Connecting fails while Redis is down; jobs then fail on their own (see #dropped), so the start-up
+    // promise is not needed beyond that, and left unhandled it would bring the process down.
+    limiter.ready().catch((error: unknown) => this.#storeError(error));
     limiter.on('error', (error: unknown) => {
       this.#storeError(error);
       if (isLostLimiterState(error)) this.#rebuild();
@@ -306,7 +362,10 @@ class Lane {
 
   estimateWaitMs(callerKey: string): number {
     const ahead = this.#queue.aheadOf(callerKey) + this.#submitted;
-    return Math.max(0, this.#pausedUntil - Date.now()) + ahead * this.#startIntervalMs;
+    const interval = this.#usingFallback()
+      ? Math.max(this.#startIntervalMs, this.#fallbackUnitMs)
+      : this.#startIntervalMs;
+    return Math.max(0, this.#pausedUntil - Date.now()) + ahead * interval;
   }
 
   async run(callerKey: string, fn: () => Promise<unknown>, weight: number, signal?: AbortSignal): Promise<unknown> {
@@ -328,6 +387,7 @@ class Lane {
         enqueuedAt: Date.now(),
         state: 'queued',
         inLimiter: false,
+        viaFallback: false,
         deadline: undefined,
         cleanup: () => {},
       };
@@ -391,6 +451,7 @@ class Lane {
       pausedUntil: this.#pausedUntil > Date.now() ? this.#pausedUntil : null,
       refusals: this.#refusals,
       upstream429s: this.#upstream429s,
+      fallback: this.#usingFallback(),
     };
   }
 
@@ -410,12 +471,14 @@ class Lane {
     try {
       // With a shared connection bottleneck returns nothing here; with its own, a promise.
       await this.#limiter.disconnect(false);
+      await this.#fallbackLimiter?.disconnect(false);
     } catch {
       // Closing is best effort: the process is on its way out.
     }
   }
 
   async #admit(callerKey: string, units: number, mode: 'admit' | 'defer') {
+    if (this.#usingFallback()) return this.#admitLocally(callerKey, mode);
     try {
       return await this.store.admit(this.storeKey, {
         callerKey,
@@ -429,14 +492,19 @@ class Lane {
       });
     } catch (error) {
       // Without the shared store there is no promise to keep across replicas; queueing locally is still
-      // bounded by maxWaitMs and bottleneck (on the same Redis) refuses to start anything it cannot count.
+      // bounded by maxWaitMs, and the call runs only if something can count it (bottleneck on the same
+      // Redis, or this replica's fallback share).
       this.#storeError(error);
-      const localWaitMs = this.estimateWaitMs(callerKey);
-      if (mode === 'admit' && localWaitMs <= this.maxWaitMs) {
-        return { admitted: true as const, ticketed: false, pausedForMs: 0 };
-      }
-      return { admitted: false as const, retryAfterMs: localWaitMs + this.#unitMs, pausedForMs: 0 };
+      return this.#admitLocally(callerKey, mode);
     }
+  }
+
+  #admitLocally(callerKey: string, mode: 'admit' | 'defer') {
+    const localWaitMs = this.estimateWaitMs(callerKey);
+    if (mode === 'admit' && localWaitMs <= this.maxWaitMs) {
+      return { admitted: true as const, ticketed: false, pausedForMs: 0 };
+    }
+    return { admitted: false as const, retryAfterMs: localWaitMs + this.#unitMs, pausedForMs: 0 };
   }
 
   #refuse(callerKey: string, retryAfterMs: number, reason: RefusalReason): SwitchboardError {
@@ -446,15 +514,19 @@ class Lane {
     // second later); `retry_after_s` is rounded up, so a client using it is never early.
     const retryAt = new Date(Date.now() + Math.max(0, retryAfterMs)).toISOString();
     this.emit({ type: 'refused', upstream: this.upstream, budget: this.name, callerKey, reason, retryAfterS });
-    const rate = `${this.plan.perInterval} per ${formatInterval(this.spec.intervalMs)}`;
+    const interval = formatInterval(this.spec.intervalMs);
+    const share =
+      this.#usingFallback() && this.#fallbackSpec !== undefined
+        ? `${planBudget(this.#fallbackSpec).perInterval} per ${interval} on this replica while the shared store is unreachable`
+        : `${this.plan.perInterval} per ${interval}, shared by every caller`;
     const maxWaitS = Math.round(this.maxWaitMs / 100) / 10;
     const why =
       reason === 'paused'
         ? `${this.upstream} answered 429 (too many requests) on "${this.name}", so every caller is paused` +
           (this.#pauseReason === '' ? '' : ` (${this.#pauseReason})`)
         : reason === 'wait_exceeded'
-          ? `${this.upstream} budget "${this.name}" (${rate}, shared by every caller) had no room for this call within ${maxWaitS} s`
-          : `${this.upstream} budget "${this.name}" (${rate}, shared by every caller) is fully booked for the next ${maxWaitS} s`;
+          ? `${this.upstream} budget "${this.name}" (${share}) had no room for this call within ${maxWaitS} s`
+          : `${this.upstream} budget "${this.name}" (${share}) is fully booked for the next ${maxWaitS} s`;
     return new SwitchboardError(
       'RATE_LIMITED',
       `${why}. Nothing was sent upstream; retry in ${retryAfterS} s (after ${new Date(Date.now() + retryAfterS * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}).`,
@@ -496,14 +568,16 @@ class Lane {
       }
       const entry = this.#queue.shift();
       if (entry === undefined) return;
+      const viaFallback = this.#usingFallback();
       entry.state = 'submitted';
       entry.inLimiter = true;
+      entry.viaFallback = viaFallback;
       this.#inLimiter.add(entry);
       this.#submitted++;
       // A submission number, so a limiter abandoned by #rebuild can never start a call handed on since.
       const submission = ++this.#submissions;
       entry.submission = submission;
-      this.#limiter
+      (viaFallback ? this.#fallback() : this.#limiter)
         .schedule({ weight: entry.weight, expiration: JOB_EXPIRATION_MS }, () =>
           entry.submission === submission ? this.#start(entry) : Promise.resolve(),
         )
@@ -531,6 +605,12 @@ class Lane {
       entry.state = 'queued';
       this.#queue.unshift(entry);
       this.#rebuild();
+    } else if (neverStarted && entry.state === 'submitted' && this.#fallbackSpec !== undefined && !entry.viaFallback) {
+      // The shared limiter could not count it: this replica's own share takes over for a moment.
+      this.#storeError(error);
+      this.#sharedFailedAt = Date.now();
+      entry.state = 'queued';
+      this.#queue.unshift(entry);
     } else if (neverStarted && entry.state === 'submitted') {
       entry.state = 'settled';
       entry.cleanup();
@@ -556,11 +636,15 @@ class Lane {
     }
     // A pause set on another replica since this call was queued must hold before anything is sent.
     let pause: { pausedForMs: number; reason: string } | null = null;
-    try {
-      pause = await this.store.pausedFor(this.storeKey);
-    } catch (error) {
-      this.#storeError(error);
+    if (!entry.viaFallback) {
+      try {
+        pause = await this.store.pausedFor(this.storeKey);
+      } catch (error) {
+        this.#storeError(error);
+      }
     }
+    const localPauseMs = this.#pausedUntil - Date.now();
+    if (pause === null && localPauseMs > 0) pause = { pausedForMs: localPauseMs, reason: this.#pauseReason };
     if ((entry.state as EntryState) !== 'submitted') {
       this.#feed();
       return;
@@ -623,6 +707,29 @@ class Lane {
       message: error instanceof Error ? error.message : String(error),
     });
   }
+}
+
+/** The clients of a bottleneck connection (`ready` is a promise property at runtime, though typed as a method). */
+function readyClients(connection: Bottleneck.IORedisConnection): Promise<{ subscriber?: Redis }> {
+  return (connection as unknown as { ready: Promise<{ subscriber?: Redis }> }).ready;
+}
+
+/**
+ * Bottleneck drops a limiter's channels without awaiting the unsubscribe (`__removeLimiter__` runs async
+ * callbacks in a forEach), so disconnecting a limiter while Redis is down (closing, or rebuilding after an
+ * outage) left an unhandled rejection that ends the process. A failed unsubscribe is harmless: the
+ * subscription is gone with the connection anyway.
+ */
+function tolerateFailedUnsubscribe(connection: Bottleneck.IORedisConnection): void {
+  readyClients(connection).then(
+    ({ subscriber }) => {
+      if (subscriber === undefined) return;
+      const unsubscribe = subscriber.unsubscribe.bind(subscriber) as (...channels: string[]) => Promise<unknown>;
+      (subscriber as { unsubscribe: (...channels: string[]) => Promise<unknown> }).unsubscribe = (...channels) =>
+        unsubscribe(...channels).catch(() => 0);
+    },
+    () => {},
+  );
 }
 
 function isLostLimiterState(error: unknown): boolean {

@@ -8,5 +8,6 @@ export {
   type GovernorOptions,
   type RefusalReason,
 } from './governor.ts';
+export { governorEnvShape, governorFallback } from './governor-env.ts';
 export { createGovernorMetrics } from './governor-metrics.ts';
 export { retryAfterMsFrom } from './retry-after.ts';

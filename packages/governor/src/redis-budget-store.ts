@@ -38,13 +38,27 @@ export class RedisBudgetStore implements BudgetStore {
   readonly #redis: Redis & GovernorCommands;
   #subscriber: Redis | undefined;
   readonly #listeners: ((budgetKey: string, state: PauseState) => void)[] = [];
+  /** Optimistic until the connection is seen to close: a client still connecting at start queues commands. */
+  #up = true;
+  readonly #onClose = () => {
+    this.#up = false;
+  };
+  readonly #onReady = () => {
+    this.#up = true;
+  };
 
   constructor(redis: Redis) {
+    redis.on('close', this.#onClose);
+    redis.on('ready', this.#onReady);
     if (typeof (redis as Partial<GovernorCommands>).sbGovAdmit !== 'function') {
       redis.defineCommand('sbGovAdmit', { numberOfKeys: 7, lua: lua('admit.lua') });
       redis.defineCommand('sbGovPause', { numberOfKeys: 1, lua: lua('pause.lua') });
     }
     this.#redis = redis as Redis & GovernorCommands;
+  }
+
+  available(): boolean {
+    return this.#up;
   }
 
   async admit(budgetKey: string, request: AdmitRequest): Promise<AdmitResult> {
@@ -116,6 +130,8 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   async close(): Promise<void> {
+    this.#redis.off('close', this.#onClose);
+    this.#redis.off('ready', this.#onReady);
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
     if (subscriber !== undefined) await subscriber.quit().catch(() => subscriber.disconnect());
