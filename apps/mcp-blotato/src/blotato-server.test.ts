@@ -384,8 +384,11 @@ describe('Blotato tool server while Redis is down', () => {
         [undefined, undefined, undefined],
         'reads are served without the shared store',
       );
-      const ready: any = await (await fetch(`${server.url}/readyz`)).json();
+      const readiness = await fetch(`${server.url}/readyz`);
+      assert.equal(readiness.status, 200, 'still in rotation: reads are served');
+      const ready: any = await readiness.json();
       assert.equal(ready.governor.other.fallback, true, 'readiness shows the replica on its fallback share');
+      assert.match(ready.store, /redis \((?!ready)/, 'and that Redis is not ready');
 
       const posted = fake.state.posts.length;
       const refused = await publish(`during outage ${randomUUID()}`);

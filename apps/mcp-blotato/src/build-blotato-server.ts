@@ -67,7 +67,9 @@ export function buildBlotatoServer(config: BlotatoConfig, deps: BlotatoServerDep
     assertionSecrets: config.assertionSecrets,
     logLevel: config.logLevel,
     readiness: async () => ({
-      ready: redis === undefined || redis.status === 'ready',
+      // Without Redis a replica still serves reads on its share of the budgets (unless failing closed);
+      // taking every replica out of rotation would help no one, since they all share that Redis.
+      ready: redis === undefined || redis.status === 'ready' || config.governorFallback !== undefined,
       blotato: { configured: config.apiKey !== undefined, base_url: config.baseUrl },
       store: redis === undefined ? 'in-memory (single process)' : `redis (${redis.status})`,
       governor: governor.snapshot(),
