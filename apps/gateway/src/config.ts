@@ -1,6 +1,7 @@
 import { env, loadConfig } from '@switchboard/config';
 import { z } from 'zod';
 import { keyLimitsSchema } from './keys/key-limits.ts';
+import { DEFAULT_ADDRESS_LIMITS } from './oauth/address-limits.ts';
 
 /**
  * The gateway's configuration, read once from the environment (README "Configuration" lists the same
@@ -71,6 +72,43 @@ const schema = z.object({
   GATEWAY_OAUTH_CIMD_ALLOWED_HOSTS: env.commaList(),
   /** PEM file of extra CA certificates trusted when fetching client ID metadata documents (internal PKI, tests). */
   GATEWAY_OAUTH_CIMD_CA_FILE: env.optionalString(),
+  /**
+   * Requests per minute and client address on the credential-free OAuth endpoints (JSON, any of
+   * `register`, `token`, `authorize`, `revoke`); the rest keep their defaults.
+   */
+  GATEWAY_OAUTH_ADDRESS_LIMITS: env.json(
+    z
+      .strictObject({
+        register: z.number().int().positive(),
+        token: z.number().int().positive(),
+        authorize: z.number().int().positive(),
+        revoke: z.number().int().positive(),
+      })
+      .partial()
+      .default({})
+      .transform((given) => ({ ...DEFAULT_ADDRESS_LIMITS, ...given })),
+  ),
+  /**
+   * Which peers may say who the client is (X-Forwarded-For, -Proto, -Host): `true`, `false`, a hop count, or
+   * comma-separated addresses, CIDRs and the names `loopback`, `linklocal`, `uniquelocal`. The default trusts
+   * proxies on private networks (a compose network, a cluster), so a client reaching the gateway directly
+   * cannot choose the address its limits and audit entries are kept under.
+   */
+  GATEWAY_TRUST_PROXY: z.preprocess(
+    (value) => (value === undefined || value === '' ? 'loopback,linklocal,uniquelocal' : value),
+    z.string().transform((value): boolean | number | string[] =>
+      value === 'true'
+        ? true
+        : value === 'false'
+          ? false
+          : /^\d+$/.test(value)
+            ? Number(value)
+            : value
+                .split(',')
+                .map((part) => part.trim())
+                .filter(Boolean),
+    ),
+  ),
   /** Signs caller assertions for the tool servers; same value on every tool server. */
   CALLER_ASSERTION_SECRET: env.assertionSecrets(),
   LOG_LEVEL: env.logLevel(),

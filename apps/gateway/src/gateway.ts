@@ -86,6 +86,12 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
   };
   const keys = new KeyService({ store, events: keyEvents, audit, clock, logger });
   const authenticator = new KeyAuthenticator({ store, events: keyEvents, audit, clock, logger });
+  const limiter = createResilientRateLimiter({
+    ...(redis === undefined ? {} : { primary: createRedisRateLimiter(redis) }),
+    replicas: config.GATEWAY_REPLICAS,
+    failMode: config.GATEWAY_RATE_LIMIT_FAIL_MODE,
+    onStateChange: (change) => publicApp.log.warn({ ...change }, 'rate limiter state changed'),
+  });
   const oauth = await createOAuthFrontDoor({
     publicUrl: config.GATEWAY_PUBLIC_URL,
     clock,
@@ -104,15 +110,10 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       caFile: config.GATEWAY_OAUTH_CIMD_CA_FILE,
     },
     logger: { warn: (details, message) => publicApp.log.warn(details, message) },
+    addressLimits: { limiter, limits: config.GATEWAY_OAUTH_ADDRESS_LIMITS },
   });
   if (oauth.signingKeyGenerated && redis === undefined) generatedSecrets.push('GATEWAY_OAUTH_SIGNING_KEY');
 
-  const limiter = createResilientRateLimiter({
-    ...(redis === undefined ? {} : { primary: createRedisRateLimiter(redis) }),
-    replicas: config.GATEWAY_REPLICAS,
-    failMode: config.GATEWAY_RATE_LIMIT_FAIL_MODE,
-    onStateChange: (change) => publicApp.log.warn({ ...change }, 'rate limiter state changed'),
-  });
   const admission = config.GATEWAY_RATE_LIMITS_ENABLED
     ? createKeyAdmission(limiter, config.GATEWAY_DEFAULT_LIMITS, metrics)
     : admitAll;
@@ -169,6 +170,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
   const adminToken = config.GATEWAY_ADMIN_TOKEN ?? `sbadm_${randomBytes(24).toString('base64url')}`;
   const publicApp = await buildPublicApp({
     logLevel: config.LOG_LEVEL,
+    trustProxy: config.GATEWAY_TRUST_PROXY,
     readiness,
     hooks: [oauth.addHooks],
     plugins: [connectProxy(registry), oauth.routes],

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isSwitchboardError } from '@switchboard/errors';
+import type { RateLimiter } from '@switchboard/rate-limiter';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -8,6 +9,7 @@ import { type KeyAuthenticator, type KeyEvents, type KeyService, type KeyStore, 
 import type { McpAuthenticator } from '../mcp/caller-key.ts';
 import { AccessTokenAuthenticator, MCP_SCOPE } from './access-token-authenticator.ts';
 import { AccessTokens } from './access-tokens.ts';
+import { type AddressLimits, limitByAddress } from './address-limits.ts';
 import { authorizationRoutes } from './authorization-routes.ts';
 import { BoundKeys } from './bound-keys.ts';
 import { ClientMetadataDocuments } from './client-metadata-documents.ts';
@@ -47,6 +49,8 @@ export interface OAuthFrontDoorOptions {
   clientIdleTtlS: number;
   metadataDocuments?: { allowedHosts?: readonly string[] | undefined; caFile?: string | undefined } | undefined;
   logger?: { warn(details: object, message: string): void } | undefined;
+  /** Limits the credential-free endpoints per client address; absent → unlimited. */
+  addressLimits?: { limiter: RateLimiter; limits: AddressLimits } | undefined;
 }
 
 export interface OAuthFrontDoor {
@@ -114,21 +118,26 @@ export async function createOAuthFrontDoor(options: OAuthFrontDoorOptions): Prom
       .map(([name, value]) => `${name}="${quoted(value)}"`)
       .join(', ')}`;
 
-  const routes = oauthScope([
-    metadataRoutes({ endpoints, signing }),
-    authorizationRoutes({
-      endpoints,
-      clients,
-      grants,
-      keys: boundKeys,
-      apiKeys: options.apiKeys,
-      signing,
-      clock,
-      audit: options.audit,
-    }),
-    tokenRoutes({ clients, grants }),
-    registrationRoutes({ clients }),
-  ]);
+  const routes = oauthScope(
+    [
+      metadataRoutes({ endpoints, signing }),
+      authorizationRoutes({
+        endpoints,
+        clients,
+        grants,
+        keys: boundKeys,
+        apiKeys: options.apiKeys,
+        signing,
+        clock,
+        audit: options.audit,
+      }),
+      tokenRoutes({ clients, grants }),
+      registrationRoutes({ clients }),
+    ],
+    options.addressLimits === undefined
+      ? []
+      : [limitByAddress(options.addressLimits.limiter, options.addressLimits.limits)],
+  );
 
   const clientRoutes = oauthClientRoutes({ clients, audit: options.audit });
   const diagnosticsRoutes = connectorDiagnosticsRoutes({ endpoints, keys: options.keyService, clients, clock });

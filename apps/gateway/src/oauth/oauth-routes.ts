@@ -12,8 +12,12 @@ const JSON_ENDPOINTS = ['/token', '/revoke', '/register'];
  * (`{"error", "error_description"}`, RFC 6749 §5.2), or as an HTML page on the browser-facing routes;
  * never as a Switchboard problem, which OAuth clients cannot read.
  */
-export function oauthScope(routeGroups: ((app: FastifyInstance) => Promise<void>)[]) {
+export function oauthScope(
+  routeGroups: ((app: FastifyInstance) => Promise<void>)[],
+  hooks: ((app: FastifyInstance) => void)[] = [],
+) {
   return async (app: FastifyInstance) => {
+    for (const addHooks of hooks) addHooks(app);
     app.addContentTypeParser(
       'application/x-www-form-urlencoded',
       { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT },
