@@ -91,7 +91,8 @@ describe('consent page in Chromium', { timeout: 120_000 }, () => {
     await browser?.close();
     await gw?.close();
     await upstream?.close();
-    await new Promise((resolve) => callbackServer?.close(resolve));
+    // before() may have failed ahead of the server (no Chromium): a pending promise would hide its message.
+    if (callbackServer !== undefined) await new Promise((resolve) => callbackServer.close(resolve));
   });
 
   it('paste the key, see what it grants, approve: back at the app with a code, state and iss', async () => {
