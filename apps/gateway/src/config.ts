@@ -2,6 +2,7 @@ import { env, loadConfig } from '@switchboard/config';
 import { z } from 'zod';
 import { keyLimitsSchema } from './keys/key-limits.ts';
 import { DEFAULT_ADDRESS_LIMITS } from './oauth/address-limits.ts';
+import { trustProxyField } from './trust-proxy.ts';
 
 /**
  * The gateway's configuration, read once from the environment (README "Configuration" lists the same
@@ -89,26 +90,11 @@ const schema = z.object({
       .transform((given) => ({ ...DEFAULT_ADDRESS_LIMITS, ...given })),
   ),
   /**
-   * Which peers may say who the client is (X-Forwarded-For, -Proto, -Host): `true`, `false`, a hop count, or
-   * comma-separated addresses, CIDRs and the names `loopback`, `linklocal`, `uniquelocal`. The default trusts
-   * proxies on private networks (a compose network, a cluster), so a client reaching the gateway directly
-   * cannot choose the address its limits and audit entries are kept under.
+   * Which peers may say who the client is (X-Forwarded-For, -Proto, -Host). The default trusts proxies on
+   * private networks (a compose network, a cluster), so a client reaching the gateway directly cannot choose
+   * the address its limits and audit entries are kept under.
    */
-  GATEWAY_TRUST_PROXY: z.preprocess(
-    (value) => (value === undefined || value === '' ? 'loopback,linklocal,uniquelocal' : value),
-    z.string().transform((value): boolean | number | string[] =>
-      value === 'true'
-        ? true
-        : value === 'false'
-          ? false
-          : /^\d+$/.test(value)
-            ? Number(value)
-            : value
-                .split(',')
-                .map((part) => part.trim())
-                .filter(Boolean),
-    ),
-  ),
+  GATEWAY_TRUST_PROXY: trustProxyField(),
   /** Signs caller assertions for the tool servers; same value on every tool server. */
   CALLER_ASSERTION_SECRET: env.assertionSecrets(),
   LOG_LEVEL: env.logLevel(),

@@ -7,7 +7,7 @@ export interface PublicAppOptions {
   readiness: () => Promise<ReadinessReport>;
   logLevel: string;
   /** Fastify `trustProxy`: the peers whose X-Forwarded-* headers are believed. */
-  trustProxy: boolean | number | string[];
+  trustProxy: boolean | string[];
   /** Further route groups on the public listener (OAuth front door, account connect flows). */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
   /** Hooks for every route, added before any route group (e.g. the OAuth step-up challenge on `/mcp`). */
@@ -19,7 +19,6 @@ export interface PublicAppOptions {
  * listens. Admin routes are never registered here (they have their own listener).
  */
 export async function buildPublicApp(options: PublicAppOptions): Promise<FastifyInstance> {
-  const { trustProxy } = options;
   const app = Fastify({
     logger: {
       level: options.logLevel,
@@ -32,8 +31,7 @@ export async function buildPublicApp(options: PublicAppOptions): Promise<Fastify
     requestTimeout: 0,
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
-    // A hop count trusts that many proxies nearest the gateway (Fastify types it as a function).
-    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
+    trustProxy: options.trustProxy,
     // Per-request log lines would cost more than the relay itself; failures are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
