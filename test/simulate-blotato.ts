@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { CallerAssertionSigner } from '@switchboard/caller-assertion';
 import { buildBlotatoServer, loadBlotatoConfig } from '@switchboard/mcp-blotato';
-import { createRedis } from '@switchboard/redis';
+import { closeRedis, createRedis } from '@switchboard/redis';
 import { startRedisServer } from '@switchboard/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -351,7 +351,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   for (const c of clients.values()) await c.then((client) => client.close()).catch(() => {});
   for (const gateway of gateways) await gateway.close();
   for (const app of apps) await app.close();
-  for (const r of redisClients) await r.quit().catch(() => r.disconnect());
+  for (const r of redisClients) await closeRedis(r);
   await redisServer?.stop();
   await fake.close();
 

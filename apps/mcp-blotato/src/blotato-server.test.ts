@@ -409,4 +409,33 @@ describe('Blotato tool server while Redis is down', () => {
       await fake.close();
     }
   });
+
+  it('with GOVERNOR_FAIL_MODE=closed, leaves rotation and refuses reads instead of guessing a share', async () => {
+    const fake = await startFakeBlotato();
+    const redisServer = await startRedisServer();
+    const redis = createRedis(redisServer.url, 'blotato-outage-closed');
+    const server = await startServer(
+      { BLOTATO_API_KEY: fake.apiKey, BLOTATO_BASE_URL: fake.url, GOVERNOR_FAIL_MODE: 'closed' },
+      redis,
+    );
+    try {
+      await redisServer.kill();
+      for (let i = 0; i < 40 && redis.status === 'ready'; i++) await sleep(50);
+      const readiness = await fetch(`${server.url}/readyz`);
+      assert.equal(readiness.status, 503, 'out of rotation');
+      assert.equal(((await readiness.json()) as any).governor.other.fallback, false);
+      const asked = Date.now();
+      const read = await server.call('key_a', 'list_accounts');
+      assert.ok(Date.now() - asked < 1000, 'refused at once, not after the whole wait');
+      assert.equal(read.isError, true);
+      assert.equal(read.structuredContent.error.code, 'STORE_UNAVAILABLE', JSON.stringify(read.structuredContent));
+      assert.match(read.content[0].text, /rate-limit store is unreachable.*nothing was sent/);
+      assert.ok(read.structuredContent.error.retry_after_s >= 1, 'and says when to retry');
+    } finally {
+      await server.close();
+      redis.disconnect();
+      await redisServer.stop();
+      await fake.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { SwitchboardError } from '@switchboard/errors';
 import { createGovernor, createGovernorMetrics, type Governor, type GovernorEvent } from '@switchboard/governor';
 import { createIdempotencyStore } from '@switchboard/idempotency';
-import { createRedis } from '@switchboard/redis';
+import { closeRedis, createRedis } from '@switchboard/redis';
 import { buildToolServer, type ToolDefinition } from '@switchboard/tool-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -78,7 +78,7 @@ export function buildBlotatoServer(config: BlotatoConfig, deps: BlotatoServerDep
       await governor.close();
       await idempotency.close();
       await client.close();
-      if (ownsRedis) await redis?.quit().catch(() => redis.disconnect());
+      if (ownsRedis && redis !== undefined) await closeRedis(redis);
     },
   });
   log = app.log;

@@ -1,6 +1,6 @@
 import { SwitchboardError } from '@switchboard/errors';
 import { createGovernorMetrics, type GovernorEvent, governorFallback } from '@switchboard/governor';
-import { createRedis } from '@switchboard/redis';
+import { closeRedis, createRedis } from '@switchboard/redis';
 import { buildToolServer, type ToolDefinition } from '@switchboard/tool-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -100,7 +100,7 @@ export function buildGoogleToolServer<Api>(
     onClose: async () => {
       await quota.close();
       if (auth.mode.kind === 'per-caller') await auth.mode.store.close();
-      if (ownRedis) await redis?.quit().catch(() => redis.disconnect());
+      if (ownRedis && redis !== undefined) await closeRedis(redis);
     },
   });
   const metrics = createGovernorMetrics(app.toolMetrics.registry);

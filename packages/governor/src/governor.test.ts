@@ -301,6 +301,86 @@ describe('governor when Redis goes away, with a per-replica fallback', () => {
     }
   });
 
+  it('on its fallback share, honours an upstream 429 and refuses past the wait, naming the replica’s share', async () => {
+    const server = await startRedisServer();
+    const redis = createRedis(server.url, 'test:governor-fallback-refusals');
+    const g = createGovernor({
+      upstream: uniquePrefix('fallback-refusals'),
+      budgets: { write: { limit: 6, intervalMs: 1000 } },
+      redis,
+      maxWaitMs: 1500,
+      fallback: { replicas: 2 },
+    });
+    try {
+      await server.kill();
+      await until(() => g.snapshot()['write']?.fallback === true, 'the governor noticed Redis is gone');
+
+      // A 429 while calls wait in this replica's own limiter: the pause cannot be shared while Redis is down,
+      // yet none of them may start before it ends.
+      const starts: number[] = [];
+      let pausedAt = 0;
+      const burst = Array.from({ length: 5 }, (_, i) =>
+        g.run('write', `key_${i % 2}`, async () => {
+          starts.push(Date.now());
+          if (pausedAt === 0) {
+            pausedAt = Date.now();
+            await g.pause('write', 2000, 'Rate limit exceeded, retry in 2 seconds');
+          }
+        }),
+      );
+      // The wait bound (1.5 s) is shorter than the pause: whatever had not started is refused, not run early.
+      await Promise.allSettled(burst);
+      const early = starts.filter((at) => at > pausedAt && at - pausedAt < 1950);
+      assert.deepEqual(early, [], `no call starts inside the pause (${starts.map((at) => at - pausedAt)} ms)`);
+      await sleep(2000);
+
+      // Half the budget and a 1.5 s bound on the wait: a burst of 12 cannot all start in time.
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) => g.run('write', `key_${i % 3}`, async () => i)),
+      );
+      const refusals = outcomes.flatMap((o) => (o.status === 'rejected' ? [rateLimited(o.reason)] : []));
+      assert.ok(refusals.length > 0 && refusals.length < 12, `${refusals.length} of 12 refused`);
+      for (const refusal of refusals) {
+        assert.match(refusal.message, /\(\d+ per second on this replica while the shared store is unreachable\)/);
+        assert.ok((refusal.retryAfterS ?? 0) >= 1, 'each refusal says when to retry');
+      }
+    } finally {
+      await g.close();
+      redis.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('starts while Redis is down, then joins the shared budget and hears other replicas’ pauses', async () => {
+    const server = await startRedisServer();
+    const upstream = uniquePrefix('late-redis');
+    const budgets = { post: { limit: 100, intervalMs: 1000 } };
+    const redisA = createRedis(server.url, 'test:governor-late-a');
+    const a = createGovernor({ upstream, budgets, redis: redisA, maxWaitMs: 1000, fallback: { replicas: 2 } });
+    // Gone before the governor's connections are ready: its first SUBSCRIBE cannot succeed.
+    await server.kill();
+    let redisB: ReturnType<typeof createRedis> | undefined;
+    let b: Governor | undefined;
+    try {
+      await until(() => a.snapshot()['post']?.fallback === true, 'on its fallback share from the start');
+      assert.equal(await a.run('post', 'key_a', async () => 'served'), 'served');
+
+      await server.start();
+      await until(() => a.snapshot()['post']?.fallback === false, 'on the shared budget once Redis arrives');
+      redisB = createRedis(server.url, 'test:governor-late-b');
+      b = createGovernor({ upstream, budgets, redis: redisB, maxWaitMs: 1000 });
+      await b.run('post', 'key_b', async () => {});
+      await b.pause('post', 3000, 'Rate limit exceeded, retry in 3 seconds');
+      await until(() => a.snapshot()['post']?.pausedUntil != null, 'the late starter heard the other replica’s pause');
+    } finally {
+      await b?.close();
+      await a.close();
+      redisB?.disconnect();
+      redisA.disconnect();
+      await server.stop();
+    }
+  });
+
   it('closes while Redis is down without an unhandled rejection (bottleneck drops its unsubscribe)', async () => {
     const server = await startRedisServer();
     const redis = createRedis(server.url, 'test:governor-close-outage');

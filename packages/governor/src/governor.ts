@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchboardError } from '@switchboard/errors';
+import { closeRedis } from '@switchboard/redis';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import { type BudgetPlan, type BudgetSpec, planBudget } from './budget-plan.ts';
@@ -198,8 +199,7 @@ export function createGovernor(options: GovernorOptions): Governor {
       await store.close();
       if (connection !== undefined) {
         // The client is the caller's; only the subscriber bottleneck opened for itself is ours to close.
-        const clients = await readyClients(connection).catch(() => ({ subscriber: undefined }));
-        await clients.subscriber?.quit().catch(() => clients.subscriber?.disconnect());
+        await closeRedis(subscriberOf(connection));
       }
     },
   };
@@ -369,6 +369,8 @@ class Lane {
   }
 
   async run(callerKey: string, fn: () => Promise<unknown>, weight: number, signal?: AbortSignal): Promise<unknown> {
+    // Failing closed: with Redis known to be down, say so at once rather than after the whole wait.
+    if (this.#fallbackSpec === undefined && !this.store.available()) throw this.#storeUnavailable();
     const units = Math.max(1, Math.min(Math.ceil(weight), this.plan.reservoir));
     const admission = await this.#admit(callerKey, units, 'admit');
     if (admission.pausedForMs > 0) this.notePause(admission.pausedForMs, this.#pauseReason);
@@ -615,15 +617,17 @@ class Lane {
       entry.state = 'settled';
       entry.cleanup();
       this.#storeError(error);
-      entry.reject(
-        new SwitchboardError(
-          'STORE_UNAVAILABLE',
-          `The shared rate-limit store is unreachable, so ${this.upstream} calls cannot be counted against the team's limits; nothing was sent. Retry in 5 s.`,
-          { retryAfterS: 5, context: { upstream: this.upstream, budget: this.name } },
-        ),
-      );
+      entry.reject(this.#storeUnavailable());
     }
     this.#feed();
+  }
+
+  #storeUnavailable(): SwitchboardError {
+    return new SwitchboardError(
+      'STORE_UNAVAILABLE',
+      `The shared rate-limit store is unreachable, so ${this.upstream} calls cannot be counted against the team's limits; nothing was sent. Retry in 5 s.`,
+      { retryAfterS: 5, context: { upstream: this.upstream, budget: this.name } },
+    );
   }
 
   /** Runs as a bottleneck job: the budget has granted this call its units. */
@@ -709,27 +713,22 @@ class Lane {
   }
 }
 
-/** The clients of a bottleneck connection (`ready` is a promise property at runtime, though typed as a method). */
-function readyClients(connection: Bottleneck.IORedisConnection): Promise<{ subscriber?: Redis }> {
-  return (connection as unknown as { ready: Promise<{ subscriber?: Redis }> }).ready;
+/** The connection bottleneck duplicates from the caller's client for its channels (set at construction, untyped). */
+function subscriberOf(connection: Bottleneck.IORedisConnection): Redis {
+  return (connection as unknown as { subscriber: Redis }).subscriber;
 }
 
 /**
  * Bottleneck drops a limiter's channels without awaiting the unsubscribe (`__removeLimiter__` runs async
  * callbacks in a forEach), so disconnecting a limiter while Redis is down (closing, or rebuilding after an
  * outage) left an unhandled rejection that ends the process. A failed unsubscribe is harmless: the
- * subscription is gone with the connection anyway.
+ * subscription is gone with the connection anyway. Patched at once, not when the connection is ready, since
+ * Redis may already be down when the governor starts.
  */
 function tolerateFailedUnsubscribe(connection: Bottleneck.IORedisConnection): void {
-  readyClients(connection).then(
-    ({ subscriber }) => {
-      if (subscriber === undefined) return;
-      const unsubscribe = subscriber.unsubscribe.bind(subscriber) as (...channels: string[]) => Promise<unknown>;
-      (subscriber as { unsubscribe: (...channels: string[]) => Promise<unknown> }).unsubscribe = (...channels) =>
-        unsubscribe(...channels).catch(() => 0);
-    },
-    () => {},
-  );
+  const subscriber = subscriberOf(connection) as { unsubscribe: (...channels: string[]) => Promise<unknown> };
+  const unsubscribe = subscriber.unsubscribe.bind(subscriber);
+  subscriber.unsubscribe = (...channels) => unsubscribe(...channels).catch(() => 0);
 }
 
 function isLostLimiterState(error: unknown): boolean {

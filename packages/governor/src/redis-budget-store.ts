@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { closeRedis } from '@switchboard/redis';
 import type { Redis } from 'ioredis';
 import {
   type AdmitRequest,
@@ -111,7 +112,9 @@ export class RedisBudgetStore implements BudgetStore {
   onRemotePause(listener: (budgetKey: string, state: PauseState) => void): void {
     this.#listeners.push(listener);
     if (this.#subscriber !== undefined) return;
-    // Subscribing takes a connection of its own (a subscribed connection runs no other command).
+    // Subscribing takes a connection of its own (a subscribed connection runs no other command). ioredis
+    // subscribes again on every reconnect, even after a first SUBSCRIBE failed (the governor tests start a
+    // replica during an outage and check it hears pauses once Redis is back).
     const subscriber = this.#redis.duplicate();
     subscriber.on('error', () => {});
     subscriber.on('message', (_channel: string, message: string) => {
@@ -134,6 +137,6 @@ export class RedisBudgetStore implements BudgetStore {
     this.#redis.off('ready', this.#onReady);
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
-    if (subscriber !== undefined) await subscriber.quit().catch(() => subscriber.disconnect());
+    if (subscriber !== undefined) await closeRedis(subscriber);
   }
 }

@@ -1,1 +1,2 @@
+export { closeRedis } from './close-redis.ts';
 export { createRedis } from './create-redis.ts';

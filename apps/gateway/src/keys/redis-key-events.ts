@@ -1,3 +1,4 @@
+import { closeRedis } from '@switchboard/redis';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { KeyEvent, KeyEventListener, KeyEvents } from './key-events.ts';
@@ -72,7 +73,7 @@ export class RedisKeyEvents implements KeyEvents {
       await this.#options.subscriber.unsubscribe(this.#options.channel).catch(() => {});
       return;
     }
-    await Promise.all([quit(this.#options.subscriber), quit(this.#options.publisher)]);
+    await Promise.all([closeRedis(this.#options.subscriber), closeRedis(this.#options.publisher)]);
   }
 
   async #subscribe(): Promise<void> {
@@ -127,13 +128,5 @@ export class RedisKeyEvents implements KeyEvents {
 
   #emit(event: KeyEvent): void {
     for (const listener of this.#listeners) listener(event);
-  }
-}
-
-async function quit(redis: Redis): Promise<void> {
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
   }
 }
