@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { AuditThrottle } from '../audit/audit-throttle.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { checkApiKeyTokenShape, hashApiKeyToken } from './api-key-token.ts';
-import { isFresh, type KeyCacheTtls, staleAnswer } from './key-cache-policy.ts';
+import { type CachedLookup, deepFreeze, freshEntry, type KeyCacheTtls, loadOrStale } from './key-cache-policy.ts';
 import type { KeyEvent, KeyEvents } from './key-events.ts';
 import type { KeyLimits } from './key-limits.ts';
 import type { KeyMatch, KeyStore } from './key-store.ts';
@@ -50,11 +50,10 @@ interface Snapshot {
   secretExpiresAt: number | null;
 }
 
-interface CacheEntry {
+/** Cache age runs on the monotonic clock (`storedAt`), key expiry on the injected one. */
+interface CacheEntry extends CachedLookup {
   keyId: string | null;
   snapshot: Snapshot | null;
-  /** performance.now() when stored: cache age runs on the monotonic clock, key expiry on the injected one. */
-  storedAt: number;
 }
 
 /**
@@ -108,7 +107,9 @@ export class KeyAuthenticator {
     if (shape !== 'ok') return this.#refuse(shape, ip);
 
     const hash = hashApiKeyToken(token);
-    const entry = this.#fresh(hash) ?? (await this.#loadOrStale(hash));
+    const entry =
+      freshEntry(this.#cache, hash, this.#ttl, this.#events.isLive()) ??
+      (await loadOrStale(this.#cache, hash, this.#ttl, (h) => this.#load(h)));
     const snapshot = entry.snapshot;
     if (snapshot === null) return this.#refuse('unknown', ip);
 
@@ -135,25 +136,6 @@ export class KeyAuthenticator {
     await this.#lastUsed.close();
   }
 
-  #fresh(hash: string): CacheEntry | undefined {
-    const entry = this.#cache.get(hash);
-    if (entry === undefined) return undefined;
-    // An expired entry stays until it is replaced, invalidated or evicted: it is the answer of last resort
-    // while the store is down (see #loadOrStale).
-    return isFresh(lookupOf(entry), this.#ttl, this.#events.isLive()) ? entry : undefined;
-  }
-
-  /** A store outage answers from the last known state (see `staleAnswer`); expiry and grace still apply. */
-  async #loadOrStale(hash: string): Promise<CacheEntry> {
-    try {
-      return await this.#load(hash);
-    } catch (error) {
-      const stale = this.#cache.get(hash);
-      if (stale === undefined || !staleAnswer(error, lookupOf(stale), this.#ttl)) throw error;
-      return stale;
-    }
-  }
-
   async #load(hash: string): Promise<CacheEntry> {
     const epoch = this.#epoch;
     const match: KeyMatch | null = await sharedRead(this.#inFlight, hash, () => this.#store.findByHash(hash));
@@ -161,6 +143,7 @@ export class KeyAuthenticator {
       keyId: match?.record.id ?? null,
       snapshot: match === null ? null : snapshotOf(match),
       storedAt: performance.now(),
+      found: match !== null,
     };
     if (epoch === this.#epoch) this.#remember(hash, entry);
     return entry;
@@ -241,17 +224,4 @@ function snapshotOf({ record, secret }: KeyMatch): Snapshot {
     prefix: secret.prefix,
   });
   return { key, expiresAt: record.expiresAt, revokedAt: record.revokedAt, secretExpiresAt: secret.expiresAt };
-}
-
-/** Cached keys are shared by every request; freezing them stops one caller from editing another's view. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-function lookupOf(entry: CacheEntry) {
-  return { storedAt: entry.storedAt, found: entry.snapshot !== null };
 }

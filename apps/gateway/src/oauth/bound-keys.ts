@@ -1,7 +1,7 @@
 import { SwitchboardError } from '@switchboard/errors';
 import type { Clock } from '../clock.ts';
 import type { KeyEvent, KeyEvents, KeyLimits, KeyRecord, KeyStore } from '../keys/index.ts';
-import { isFresh, type KeyCacheTtls, staleAnswer } from '../keys/key-cache-policy.ts';
+import { type CachedLookup, deepFreeze, freshEntry, type KeyCacheTtls, loadOrStale } from '../keys/key-cache-policy.ts';
 import { LastUsedRecorder } from '../keys/last-used-recorder.ts';
 import { sharedRead } from '../keys/store-unavailable.ts';
 import { secretFingerprint } from './oauth-secrets.ts';
@@ -36,11 +36,10 @@ export interface BoundKeysOptions {
   logger?: { warn(details: object, message: string): void } | undefined;
 }
 
-interface Entry {
+interface Entry extends CachedLookup {
   record: KeyRecord | null;
   /** Secret fingerprint → the secret's display prefix and expiry (computed once per cached record). */
   secrets: Map<string, { prefix: string; expiresAt: number | null }>;
-  storedAt: number;
 }
 
 /**
@@ -88,7 +87,9 @@ export class BoundKeys {
 
   /** Like `resolve`, without recording a use: the token endpoint asks before it issues anything. */
   async check(keyId: string, fingerprint: string): Promise<BoundKey | BoundKeyRefusal> {
-    const entry = this.#fresh(keyId) ?? (await this.#loadOrStale(keyId));
+    const entry =
+      freshEntry(this.#cache, keyId, this.#ttl, this.#events.isLive()) ??
+      (await loadOrStale(this.#cache, keyId, this.#ttl, (id) => this.#load(id)));
     const record = entry.record;
     if (record === null) return 'unknown';
     const now = this.#clock.now();
@@ -115,24 +116,6 @@ export class BoundKeys {
     await this.#lastUsed.close();
   }
 
-  #fresh(keyId: string): Entry | undefined {
-    const entry = this.#cache.get(keyId);
-    if (entry === undefined) return undefined;
-    // Kept after expiry as the answer of last resort while the store is down (see #loadOrStale).
-    return isFresh(lookupOf(entry), this.#ttl, this.#events.isLive()) ? entry : undefined;
-  }
-
-  /** A store outage answers from the last known state (see `staleAnswer`), as for API keys. */
-  async #loadOrStale(keyId: string): Promise<Entry> {
-    try {
-      return await this.#load(keyId);
-    } catch (error) {
-      const stale = this.#cache.get(keyId);
-      if (stale === undefined || !staleAnswer(error, lookupOf(stale), this.#ttl)) throw error;
-      return stale;
-    }
-  }
-
   async #load(keyId: string): Promise<Entry> {
     const epoch = this.#epoch;
     const record: KeyRecord | null = await sharedRead(this.#inFlight, keyId, () => this.#store.get(keyId));
@@ -142,6 +125,7 @@ export class BoundKeys {
         (record?.secrets ?? []).map((s) => [secretFingerprint(s.hash), { prefix: s.prefix, expiresAt: s.expiresAt }]),
       ),
       storedAt: performance.now(),
+      found: record !== null,
     };
     // A lookup that raced an invalidation may hold the old record: answer with it once, do not keep it.
     if (epoch === this.#epoch) {
@@ -173,16 +157,4 @@ const SENTENCES: Record<BoundKeyRefusal, (keyId: string) => string> = {
 
 export function refusal(reason: BoundKeyRefusal, keyId: string): SwitchboardError {
   return new SwitchboardError('UNAUTHENTICATED', SENTENCES[reason](keyId), { details: { reason } });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-function lookupOf(entry: Entry) {
-  return { storedAt: entry.storedAt, found: entry.record !== null };
 }
