@@ -28,6 +28,34 @@ describe('MCP conformance suite (0.1.13, active scenarios) against the fixture s
   });
 });
 
+// The same baseline for the fixture written with SDK v1 (push-style sampling/elicitation on real sessions), every
+// scenario including the pending ones: the upstream most deployed MCP servers look like.
+describe('MCP conformance suite (0.1.13, all scenarios) against the SDK v1 fixture server', () => {
+  const outputDir = mkdtempSync(join(tmpdir(), 'switchboard-conformance-v1-'));
+  after(() => rmSync(outputDir, { recursive: true, force: true }));
+
+  it('passes every check, including sampling, elicitation and JSON Schema 2020-12', { timeout: 60_000 }, async () => {
+    const result = await runConformance({ direct: true, fixture: 'v1', suite: 'all', outputDir });
+    const failing = result.scenarios.filter((scenario) => scenario.failed > 0).map((scenario) => scenario.name);
+    assert.deepEqual(failing, [], `failing scenarios:\n${result.output.slice(-4000)}`);
+    assert.ok(result.passed >= 44, `only ${result.passed} checks passed`);
+    assert.equal(result.exitCode, 0);
+    assert.equal(result.ok, true);
+    for (const name of [
+      'tools-call-sampling',
+      'tools-call-elicitation',
+      'elicitation-sep1330-enums',
+      'json-schema-2020-12',
+      'dns-rebinding-protection',
+    ]) {
+      assert.ok(
+        result.scenarios.some((scenario) => scenario.name === name && scenario.passed > 0),
+        `${name} did not pass`,
+      );
+    }
+  });
+});
+
 // The same suite through the gateway (fixture as its only upstream, unprefixed), every scenario including the
 // pending ones (json-schema-2020-12 checks schema pass-through): what a gateway adds must not cost a check.
 describe('MCP conformance suite (0.1.13, all scenarios) through the gateway', () => {

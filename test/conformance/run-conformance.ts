@@ -2,14 +2,16 @@
  * TEST INFRASTRUCTURE — runs the official MCP conformance suite's server scenarios against Switchboard.
  *
  * The server scenarios call fixtures by name (`test_simple_text`, `test://static-text`, …), so a gateway can only be
- * measured with a fixture upstream behind it: this runner starts `test/fixtures/conformance-server.ts`, then either
+ * measured with a fixture upstream behind it: this runner starts `test/fixtures/conformance-server.ts` (SDK v2; or
+ * with `--fixture v1` its SDK v1 twin, `test/fixtures/v1-conformance-server.ts`), then either
  * points the suite at it (`--direct`, the baseline) or starts the gateway in front of it with that single upstream,
  * unprefixed, and an auth-injecting proxy in front of the gateway (the suite cannot send an API key).
  *
  *   node --import tsx test/conformance/run-conformance.ts --direct          # fixture only
  *   node --import tsx test/conformance/run-conformance.ts                   # fixture behind the gateway
  *   … --suite all | --suite pending | --scenario tools-list                 # passed to the suite
- *   … --fixture-stateless      # the SDK's default legacy posture: sampling/elicitation scenarios then fail (4)
+ *   … --fixture v1             # the fixture written with SDK v1 (test/fixtures/v1-conformance-server.ts)
+ *   … --fixture-stateless      # v2 fixture, the SDK's default legacy posture: sampling/elicitation then fail (4)
  *   … --output-dir <dir>       # default test/artifacts/conformance/<mode> (git-ignored); gateway mode adds gateway.log
  *   … --gateway-entry <file>   # another gateway entry point than apps/gateway/src/main.ts
  *   … -- <more conformance flags>
@@ -42,6 +44,7 @@ import { parseArgs } from 'node:util';
 import { freePort } from '@switchboard/testing';
 import { z } from 'zod';
 import { startConformanceFixture } from '../fixtures/conformance-server.ts';
+import { startV1ConformanceFixture } from '../fixtures/v1-conformance-server.ts';
 import { startAuthProxy } from './auth-proxy.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -61,7 +64,9 @@ export interface ConformanceRunOptions {
   conformanceBin?: string;
   /** Run the CLI with this Node binary (e.g. Node 22 for conformance ≥ 0.1.14). */
   conformanceNode?: string;
-  /** Serve 2025-era clients statelessly (the SDK default) instead of with sessions. */
+  /** Which fixture upstream: the SDK v2 one (default) or the SDK v1 one. */
+  fixture?: 'v2' | 'v1';
+  /** v2 fixture only: serve 2025-era clients statelessly (the SDK default) instead of with sessions. */
   fixtureStateless?: boolean;
   /** The gateway's entry point; default `apps/gateway/src/main.ts`. */
   gatewayEntry?: string;
@@ -107,7 +112,10 @@ export async function runConformance(options: ConformanceRunOptions): Promise<Co
   mkdirSync(options.outputDir, { recursive: true });
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    const fixture = await startConformanceFixture({ legacySessions: !options.fixtureStateless });
+    const fixture =
+      options.fixture === 'v1'
+        ? await startV1ConformanceFixture()
+        : await startConformanceFixture({ legacySessions: !options.fixtureStateless });
     cleanups.push(() => fixture.close());
     let url = fixture.url;
     if (!options.direct) {
@@ -258,11 +266,13 @@ async function main(): Promise<void> {
       'output-dir': { type: 'string' },
       'conformance-bin': { type: 'string' },
       'conformance-node': { type: 'string' },
+      fixture: { type: 'string', default: 'v2' },
       'fixture-stateless': { type: 'boolean', default: false },
       'gateway-entry': { type: 'string' },
     },
   });
-  const mode = values.direct ? 'direct' : 'gateway';
+  if (values.fixture !== 'v1' && values.fixture !== 'v2') throw new Error(`--fixture must be v1 or v2`);
+  const mode = `${values.direct ? 'direct' : 'gateway'}${values.fixture === 'v1' ? '-v1' : ''}`;
   const result = await runConformance({
     direct: values.direct,
     suite: values.suite,
@@ -270,6 +280,7 @@ async function main(): Promise<void> {
     outputDir: resolve(values['output-dir'] ?? join(REPO_ROOT, 'test', 'artifacts', 'conformance', mode)),
     conformanceBin: values['conformance-bin'],
     conformanceNode: values['conformance-node'],
+    fixture: values.fixture,
     fixtureStateless: values['fixture-stateless'],
     gatewayEntry: values['gateway-entry'],
     extraArgs: positionals,
