@@ -22,7 +22,7 @@ export interface RunningGateway {
 }
 
 export function baseEnv(
-  upstreams: { name: string; url: string; prefix?: boolean }[],
+  upstreams: ({ name: string; prefix?: boolean } & Record<string, unknown>)[],
   extra: Record<string, string> = {},
 ) {
   return {

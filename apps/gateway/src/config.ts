@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { keyLimitsSchema } from './keys/key-limits.ts';
 import { DEFAULT_ADDRESS_LIMITS } from './oauth/address-limits.ts';
 import { trustProxyField } from './trust-proxy.ts';
+import { type ConfiguredUpstream, parseUpstreams } from './upstreams/upstream-config.ts';
 
 /**
  * The gateway's configuration, read once from the environment (README "Configuration" lists the same
@@ -100,8 +101,21 @@ const schema = z.object({
   LOG_LEVEL: env.logLevel(),
 });
 
-export type GatewayConfig = z.infer<typeof schema>;
+/** Variables a stdio upstream's child inherits from the gateway (the rest of its environment holds secrets). */
+const CHILD_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'NODE_EXTRA_CA_CERTS'];
+
+export type GatewayConfig = z.infer<typeof schema> & {
+  /** `GATEWAY_UPSTREAMS`, each entry validated on its own (a bad one is reported, not fatal). */
+  upstreams: ConfiguredUpstream[];
+  childEnv: Record<string, string>;
+};
 
 export function loadGatewayConfig(source: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  return loadConfig(schema, source);
+  const config = loadConfig(schema, source);
+  const childEnv: Record<string, string> = {};
+  for (const name of CHILD_ENV) {
+    const value = source[name];
+    if (value !== undefined) childEnv[name] = value;
+  }
+  return { ...config, upstreams: parseUpstreams(config.GATEWAY_UPSTREAMS, source), childEnv };
 }

@@ -23,7 +23,6 @@ import { createGatewayMetrics } from './observability/gateway-metrics.ts';
 import { buildPublicApp } from './public-app.ts';
 import { admitAll } from './rate-limits/admission.ts';
 import { createKeyAdmission } from './rate-limits/key-admission.ts';
-import { parseUpstreams } from './upstreams/upstream-config.ts';
 import { UpstreamRegistry } from './upstreams/upstream-registry.ts';
 
 export const GATEWAY_INFO = { name: 'switchboard', version: '0.1.0' };
@@ -118,9 +117,14 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     ? createKeyAdmission(limiter, config.GATEWAY_DEFAULT_LIMITS, metrics)
     : admitAll;
 
-  const upstreams = parseUpstreams(config.GATEWAY_UPSTREAMS);
+  const upstreams = config.upstreams.map((u) => u.config);
   const signer = new CallerAssertionSigner({ secrets: assertionSecrets });
-  const registry = new UpstreamRegistry(upstreams, { signer, clientInfo: GATEWAY_INFO });
+  const registry = new UpstreamRegistry(config.upstreams, {
+    signer,
+    clientInfo: GATEWAY_INFO,
+    childEnv: config.childEnv,
+    log: (level, message, details) => publicApp.log[level]({ ...details }, message),
+  });
   const sessions = new LegacySessions({
     secrets: sessionSecrets,
     ttlS: config.GATEWAY_SESSION_TTL_S,
@@ -149,12 +153,16 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     const upstreamState = Object.fromEntries(
       registry.upstreams.map((u) => {
         metrics.upstreamUp.set({ upstream: u.name }, u.state === 'ready' ? 1 : 0);
+        const server = u.server;
         return [
           u.name,
           {
             state: u.state,
+            transport: u.config.transport,
+            ...(server === undefined ? {} : { protocol: server.protocolVersion }),
             circuit: u.breaker.state,
             tools: [...registry.tools.values()].filter((t) => t.upstream === u).length,
+            ...(u.problems.length > 0 ? { problems: u.problems } : {}),
             ...(u.lastError ? { error: u.lastError } : {}),
           },
         ];

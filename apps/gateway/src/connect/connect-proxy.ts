@@ -23,7 +23,7 @@ export function connectProxy(registry: UpstreamRegistry) {
       handler: async (req, reply) => {
         const { upstream: name } = req.params as { upstream: string };
         const upstream = registry.byName(name);
-        if (upstream === undefined || !upstream.config.connect) {
+        if (upstream === undefined || !upstream.config.connect || upstream.config.transport === 'stdio') {
           return reply.code(404).type('text/plain').send('No such account connection.');
         }
         const target = new URL(upstream.config.url);

@@ -23,7 +23,7 @@ export function startGrantCleanup(deps: {
       const record = await deps.store.get(event.keyId).catch(() => undefined);
       if (record === undefined || record === null || record.revokedAt === null) return;
       for (const upstream of deps.registry.upstreams) {
-        if (!upstream.config.connect) continue;
+        if (!upstream.config.connect || upstream.config.transport === 'stdio') continue;
         const assertion = await deps.signer.sign({ keyId: event.keyId, scopes: [] }, upstream.name);
         const url = new URL(
           `/internal/keys/${encodeURIComponent(event.keyId)}/deleted`,

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { EventHub } from '../events/event-hub.ts';
 import type { CatalogKind, UpstreamRegistry } from '../upstreams/upstream-registry.ts';
+import { scopeGrants } from './caller-key.ts';
 import type { LegacySession } from './legacy-sessions.ts';
 import { SseWriter } from './sse-writer.ts';
 
@@ -16,9 +17,15 @@ const NOTIFICATION_OF: Record<CatalogKind, string> = {
  * each can feed its own streams. Open streams are capped per replica, the only per-session cost it has.
  */
 export class LegacyStreams {
-  readonly #open = new Set<{ session: LegacySession; writer: SseWriter }>();
+  readonly #open = new Set<{ session: LegacySession; scopes: readonly string[]; writer: SseWriter }>();
   readonly #unsubscribe: () => void;
   readonly #onChanged = (kind: CatalogKind) => this.#broadcast(NOTIFICATION_OF[kind]);
+  /**
+   * Sessions keep no state, so the gateway does not know which sessions subscribed to a URI: an update goes
+   * to every open stream whose key can see the resource's upstream (a client ignores updates it did not ask for).
+   */
+  readonly #onResourceUpdated = (uri: string, upstream: { name: string }) =>
+    this.#broadcast('notifications/resources/updated', { uri }, (key) => scopeGrants(key, `${upstream.name}_`));
 
   constructor(
     private readonly registry: UpstreamRegistry,
@@ -26,6 +33,7 @@ export class LegacyStreams {
     private readonly maxStreams = 10_000,
   ) {
     registry.on('changed', this.#onChanged);
+    registry.on('resource-updated', this.#onResourceUpdated);
     this.#unsubscribe = hub.subscribe((message) => {
       if (message.type === 'tools-changed') this.#broadcast(NOTIFICATION_OF.tools);
       if (message.type === 'session-ended') {
@@ -38,7 +46,7 @@ export class LegacyStreams {
     return this.#open.size;
   }
 
-  open(session: LegacySession, res: ServerResponse): void {
+  open(session: LegacySession, scopes: readonly string[], res: ServerResponse): void {
     if (this.#open.size >= this.maxStreams) {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' });
       res.end(
@@ -50,7 +58,7 @@ export class LegacyStreams {
       );
       return;
     }
-    const stream = { session, writer: new SseWriter(res, 200, {}) };
+    const stream = { session, scopes, writer: new SseWriter(res, 200, {}) };
     this.#open.add(stream);
     res.on('close', () => {
       this.#open.delete(stream);
@@ -60,12 +68,14 @@ export class LegacyStreams {
 
   close(): void {
     this.registry.off('changed', this.#onChanged);
+    this.registry.off('resource-updated', this.#onResourceUpdated);
     this.#unsubscribe();
     for (const stream of this.#open) stream.writer.end();
     this.#open.clear();
   }
 
-  #broadcast(method: string): void {
-    for (const stream of this.#open) stream.writer.send({ jsonrpc: '2.0', method });
+  #broadcast(method: string, params?: Record<string, unknown>, visible?: (scopes: readonly string[]) => boolean): void {
+    const message = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    for (const stream of this.#open) if (visible === undefined || visible(stream.scopes)) stream.writer.send(message);
   }
 }

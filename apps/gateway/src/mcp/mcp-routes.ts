@@ -308,7 +308,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
       );
     }
     reply.hijack();
-    streams.open(session, reply.raw);
+    streams.open(session, key.scopes, reply.raw);
   });
 
   app.delete('/mcp', async (request, reply) => {

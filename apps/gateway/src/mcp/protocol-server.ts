@@ -88,9 +88,20 @@ export function buildProtocolServer(deps: ProtocolServerDeps, key: CallerKey): S
     return forward(owner, 'resources/read', stripMeta(request.params));
   });
 
-  // Upstreams of the 2026-07-28 era have no resources/subscribe (updates ride subscriptions/listen); the
-  // gateway accepts the subscription so 2025-era clients keep working, and delivers list changes.
-  server.setRequestHandler('resources/subscribe', async () => ({}));
+  // A 2025-era upstream that offers subscriptions is subscribed on the gateway's session (shared by every
+  // caller, so an unsubscribe is not forwarded: another caller may still want the updates); its updates reach
+  // callers on their GET or listen streams. 2026-07-28 upstreams have no resources/subscribe.
+  server.setRequestHandler('resources/subscribe', async (request) => {
+    const owner = registry.resourceOwner(request.params.uri);
+    const subscribable =
+      owner?.server?.era === 'legacy' && isObject(owner.server.capabilities['resources'])
+        ? owner.server.capabilities['resources']['subscribe'] === true
+        : false;
+    if (owner !== undefined && subscribable && scopeGrants(key.scopes, `${owner.name}_`)) {
+      await forward(owner, 'resources/subscribe', stripMeta(request.params));
+    }
+    return {};
+  });
   server.setRequestHandler('resources/unsubscribe', async () => ({}));
   server.setRequestHandler('logging/setLevel', async () => ({}));
 

@@ -17,12 +17,14 @@ export class SdkEventBus implements ServerEventBus {
   readonly #local = new InMemoryServerEventBus();
   readonly #unsubscribe: () => void;
   readonly #onChanged = (kind: CatalogKind) => this.#local.publish(EVENT_OF[kind]);
+  readonly #onResourceUpdated = (uri: string) => this.#local.publish({ kind: 'resource_updated', uri });
 
   constructor(
     private readonly registry: UpstreamRegistry,
     hub: EventHub,
   ) {
     registry.on('changed', this.#onChanged);
+    registry.on('resource-updated', this.#onResourceUpdated);
     this.#unsubscribe = hub.subscribe((message) => {
       if (message.type === 'tools-changed') this.#local.publish(EVENT_OF.tools);
     });
@@ -38,6 +40,7 @@ export class SdkEventBus implements ServerEventBus {
 
   close(): void {
     this.registry.off('changed', this.#onChanged);
+    this.registry.off('resource-updated', this.#onResourceUpdated);
     this.#unsubscribe();
   }
 }

@@ -75,6 +75,20 @@ export async function relayToolCall(call: ToolCall, res: ServerResponse): Promis
           if (kind === 'sse') startStream();
         },
         onMessage: (m: JsonRpcMessage) => sse?.send(m),
+        // A 2025-era upstream asks mid-call (sampling, elicitation, roots): the caller answers on this stream.
+        onRequest: (request, signal) => {
+          if (call.inputBridge === undefined) return Promise.resolve(cannotAsk(request, 'a 2026-07-28 caller'));
+          if (!call.accept.sse)
+            return Promise.resolve(cannotAsk(request, 'a caller that does not accept text/event-stream'));
+          startStream();
+          return askClientOnce(
+            request.method,
+            request.params ?? {},
+            call.inputBridge,
+            sse!,
+            AbortSignal.any([signal, call.signal]),
+          );
+        },
       });
       const result = response.result;
       if (call.inputBridge === undefined || result?.['resultType'] !== 'input_required') break;
@@ -128,22 +142,42 @@ async function askClient(
   const answers: Record<string, unknown> = {};
   for (const [key, request] of Object.entries(requests)) {
     if (!isObject(request) || typeof request['method'] !== 'string') continue;
-    const capability = CAPABILITY_FOR[request['method']];
-    if (capability === undefined || input.clientCapabilities[capability] === undefined) {
-      throw new SwitchboardError(
-        'INVALID_REQUEST',
-        `This tool needs the client to support ${capability ?? request['method']}, which it did not declare.`,
-      );
-    }
-    const id = input.bridge.newId();
-    const answer = input.bridge.wait(input.session, id, signal, CLIENT_ANSWER_TIMEOUT_MS);
-    sse.send({ jsonrpc: '2.0', id, method: request['method'], params: request['params'] ?? {} });
-    const reply = await answer;
+    const params = isObject(request['params']) ? request['params'] : {};
+    const reply = await askClientOnce(request['method'], params, input, sse, signal);
     if (reply.error !== undefined)
       throw new SwitchboardError('INVALID_REQUEST', `The client refused ${request['method']}: ${reply.error.message}`);
     answers[key] = reply.result ?? {};
   }
   return answers;
+}
+
+/** Sends one server request to a 2025-era caller on its call's stream and waits for its answer (any replica). */
+async function askClientOnce(
+  method: string,
+  params: Record<string, unknown>,
+  input: NonNullable<ToolCall['inputBridge']>,
+  sse: SseWriter,
+  signal: AbortSignal,
+): Promise<JsonRpcResponse> {
+  const capability = CAPABILITY_FOR[method];
+  if (capability === undefined || input.clientCapabilities[capability] === undefined) {
+    throw new SwitchboardError(
+      'INVALID_REQUEST',
+      `This tool needs the client to support ${capability ?? method}, which it did not declare.`,
+    );
+  }
+  const id = input.bridge.newId();
+  const answer = input.bridge.wait(input.session, id, signal, CLIENT_ANSWER_TIMEOUT_MS);
+  sse.send({ jsonrpc: '2.0', id, method, params });
+  return answer;
+}
+
+function cannotAsk(request: JsonRpcRequest, who: string): JsonRpcResponse {
+  return {
+    jsonrpc: '2.0',
+    id: request.id,
+    error: { code: -32601, message: `${request.method} cannot reach ${who} through the gateway.` },
+  };
 }
 
 function toolFailure(error: unknown, entry: CatalogEntry): Record<string, unknown> {

@@ -42,3 +42,8 @@ export const META = {
   serverInfo: 'io.modelcontextprotocol/serverInfo',
   logLevel: 'io.modelcontextprotocol/logLevel',
 } as const;
+
+/** A parsed value as a JSON-RPC message, if it is one (upstreams' framing is not trusted). */
+export function asMessage(value: unknown): JsonRpcMessage | undefined {
+  return isObject(value) && value['jsonrpc'] === '2.0' ? (value as unknown as JsonRpcMessage) : undefined;
+}

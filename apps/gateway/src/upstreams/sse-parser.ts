@@ -1,12 +1,14 @@
 /**
  * Incremental parser for `text/event-stream` bodies (WHATWG HTML §9.2.6), reduced to what MCP uses: the
- * `data` of each event. Comments (keep-alives), `event`, `id` and `retry` fields are skipped.
+ * `data` and `event` of each event. Comments (keep-alives), `id` and `retry` fields are skipped.
  */
 export class SseParser {
   #buffer = '';
   #data: string[] = [];
+  #event = '';
 
-  constructor(private readonly onData: (data: string) => void) {}
+  /** `event` is the event's type ('' when it names none): the deprecated HTTP+SSE transport needs `endpoint`. */
+  constructor(private readonly onData: (data: string, event: string) => void) {}
 
   push(chunk: string): void {
     this.#buffer += chunk;
@@ -30,10 +32,12 @@ export class SseParser {
 
   #line(line: string): void {
     if (line === '') {
-      if (this.#data.length > 0) this.onData(this.#data.join('\n'));
+      if (this.#data.length > 0) this.onData(this.#data.join('\n'), this.#event);
       this.#data = [];
+      this.#event = '';
       return;
     }
-    if (line.startsWith('data:')) this.#data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+    if (line.startsWith('event:')) this.#event = line.slice(line.charCodeAt(6) === 32 ? 7 : 6);
+    else if (line.startsWith('data:')) this.#data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
   }
 }

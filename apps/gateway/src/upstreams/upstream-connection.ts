@@ -1,87 +1,111 @@
 import type { Caller, CallerAssertionSigner } from '@switchboard/caller-assertion';
 import { SwitchboardError } from '@switchboard/errors';
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool } from 'undici';
 import { CircuitBreaker } from './circuit-breaker.ts';
-import {
-  isObject,
-  isResponse,
-  type JsonRpcMessage,
-  type JsonRpcRequest,
-  type JsonRpcResponse,
-  META,
-  MODERN_PROTOCOL_VERSION,
-} from './json-rpc.ts';
-import { SseParser } from './sse-parser.ts';
-import type { UpstreamConfig } from './upstream-config.ts';
+import { createCredentials, type UpstreamCredentials } from './credentials/upstream-credentials.ts';
+import { isObject, type JsonRpcRequest, type JsonRpcResponse, MODERN_PROTOCOL_VERSION } from './json-rpc.ts';
+import { LegacyLink } from './legacy-link.ts';
+import { ModernHttpLink, SERVICE_CALLER } from './modern-http-link.ts';
+import { HttpSseChannel } from './transports/http-sse-channel.ts';
+import { StdioChannel } from './transports/stdio-channel.ts';
+import { StreamableHttpChannel } from './transports/streamable-http-channel.ts';
+import type { ConfiguredUpstream, UpstreamConfig } from './upstream-config.ts';
+import type { ExchangeOptions, UpstreamLink, UpstreamServerInfo } from './upstream-link.ts';
 
-export interface ExchangeOptions {
-  caller: Caller;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  /** Called once, when the upstream's response headers arrive: 'sse' means messages may precede the response. */
-  onStart?: (kind: 'json' | 'sse') => void;
-  /** Every message before the response (progress, log messages, server requests). */
-  onMessage?: (message: JsonRpcMessage) => void;
+export type { ExchangeOptions } from './upstream-link.ts';
+export type UpstreamState = 'connecting' | 'ready' | 'down' | 'misconfigured';
+
+export type UpstreamLog = (level: 'info' | 'warn', message: string, details?: Record<string, unknown>) => void;
+
+export interface UpstreamConnectionDeps {
+  signer: CallerAssertionSigner;
+  clientInfo: { name: string; version: string };
+  /** Variables a stdio child gets besides its own `env` (PATH, HOME, …). */
+  childEnv?: Record<string, string>;
+  log?: UpstreamLog;
 }
 
-export type UpstreamState = 'connecting' | 'ready' | 'down';
-
-const SERVICE_CALLER: Caller = { keyId: 'gateway', scopes: ['*'] };
+const DEFAULT_TIMEOUT_MS = 330_000;
 let nextId = 1;
 
 /**
- * The gateway's link to one upstream MCP server, spoken in the stateless 2026-07-28 era so that any gateway
- * replica can send any request without a session, and closing a stream is the cancellation.
- *
- * One pooled undici client per upstream carries every request: the per-call path is one POST with the raw
- * JSON-RPC message, no SDK client, no schema validation of the result.
+ * The gateway's link to one upstream MCP server, whatever its transport and era. `connect` negotiates as a
+ * good client would (2026-07-28 via `server/discover`, else the newest 2025 revision via `initialize`) and
+ * remembers the outcome until the next reconnect; every call goes through the circuit breaker and the link
+ * the negotiation chose. Callers of this class never see which transport or era is underneath.
  */
 export class UpstreamConnection {
   readonly name: string;
   readonly config: UpstreamConfig;
   readonly breaker = new CircuitBreaker();
-  state: UpstreamState = 'connecting';
+  /** Why this upstream cannot start (bad config, missing variable); empty when it can. */
+  readonly problems: readonly string[];
+  state: UpstreamState;
   lastError: string | undefined;
-  discovered: Record<string, unknown> | undefined;
-  readonly #pool: Pool;
-  readonly #path: string;
-  readonly #signer: CallerAssertionSigner;
-  readonly #clientInfo: { name: string; version: string };
+  readonly #upstream: ConfiguredUpstream;
+  readonly #deps: UpstreamConnectionDeps;
+  readonly #credentials: UpstreamCredentials;
+  readonly #pool: Pool | undefined;
+  #link: UpstreamLink | undefined;
+  #stdio: StdioChannel | undefined;
 
-  constructor(
-    config: UpstreamConfig,
-    deps: { signer: CallerAssertionSigner; clientInfo: { name: string; version: string } },
-  ) {
-    this.name = config.name;
-    this.config = config;
-    const url = new URL(config.url);
-    this.#path = `${url.pathname}${url.search}`;
-    this.#pool = new Pool(url.origin, {
-      connections: 256,
-      keepAliveTimeout: 30_000,
-      // Long calls are bounded by our own timer (timeoutMs), not by undici's defaults of 300 s.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    this.#signer = deps.signer;
-    this.#clientInfo = deps.clientInfo;
+  constructor(upstream: ConfiguredUpstream, deps: UpstreamConnectionDeps) {
+    this.#upstream = upstream;
+    this.config = upstream.config;
+    this.name = upstream.config.name;
+    this.#deps = deps;
+    this.problems = [...upstream.problems, ...eraProblems(upstream.config)];
+    this.state = this.problems.length > 0 ? 'misconfigured' : 'connecting';
+    this.lastError = this.problems.length > 0 ? this.problems.join('; ') : undefined;
+    this.#credentials = createCredentials(upstream, { signer: deps.signer });
+    if (upstream.config.transport !== 'stdio') {
+      this.#pool = new Pool(new URL(upstream.config.url).origin, {
+        connections: 256,
+        keepAliveTimeout: 30_000,
+        // Long calls are bounded by our own timers (timeoutMs), not by undici's defaults of 300 s.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+    }
   }
 
-  /** The `_meta` envelope the gateway adds to requests it originates (modern era requires one per request). */
-  envelope(extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
-      [META.protocolVersion]: MODERN_PROTOCOL_VERSION,
-      [META.clientInfo]: this.#clientInfo,
-      [META.clientCapabilities]: {},
-      ...extra,
-    };
+  /** The era and revision negotiated, and what the upstream said about itself; undefined until connected. */
+  get server(): (UpstreamServerInfo & { era: 'modern' | 'legacy' }) | undefined {
+    return this.#link === undefined ? undefined : { ...this.#link.server, era: this.#link.era };
+  }
+
+  /** The stdio child's process id (its guard's), while it runs. */
+  get pid(): number | undefined {
+    return this.#stdio?.pid;
   }
 
   /**
-   * Sends one JSON-RPC message and delivers the upstream's messages as they arrive; resolves with the
+   * (Re)negotiates with the upstream. The previous link is replaced only once a new one stands: a stateless
+   * link keeps serving (and failing visibly, which feeds the breaker) while the upstream cannot be renegotiated.
+   */
+  async connect(): Promise<UpstreamServerInfo> {
+    if (this.problems.length > 0) throw this.#notConfigured();
+    const link = await this.#negotiate();
+    const previous = this.#link;
+    this.#link = link;
+    if (previous !== undefined && previous !== link) await previous.close().catch(() => {});
+    return link.server;
+  }
+
+  /**
+   * Sends one JSON-RPC request and delivers the upstream's messages as they arrive; resolves with the
    * response. Failures to reach the upstream reject with a SwitchboardError naming the upstream.
    */
   async exchange(message: JsonRpcRequest, options: ExchangeOptions): Promise<JsonRpcResponse> {
+    const link = this.#link;
+    if (link === undefined) {
+      if (this.problems.length > 0) throw this.#notConfigured();
+      throw new SwitchboardError(
+        'UPSTREAM_UNAVAILABLE',
+        `The ${this.name} server is not connected yet${this.lastError === undefined ? '' : ` (${this.lastError})`}; retry in a moment.`,
+        { retryAfterS: 2, context: { upstream: this.name } },
+      );
+    }
     if (!this.breaker.allow()) {
       throw new SwitchboardError(
         'UPSTREAM_UNAVAILABLE',
@@ -89,97 +113,27 @@ export class UpstreamConnection {
         { retryAfterS: this.breaker.retryAfterS(), context: { upstream: this.name } },
       );
     }
-    const params = message.params ?? {};
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN_PROTOCOL_VERSION,
-      'mcp-method': message.method,
-      authorization: `Bearer ${await this.#signer.sign(options.caller, this.name)}`,
-    };
-    const nameHeader = message.method === 'resources/read' ? params['uri'] : params['name'];
-    if (typeof nameHeader === 'string' && /^[\x20-\x7e]*$/.test(nameHeader)) headers['mcp-name'] = nameHeader;
-
-    let response: JsonRpcResponse | undefined;
     try {
-      // undici's own timers bound the call (no per-call AbortSignal.timeout: timers and signal composition
-      // were a measurable share of the hot path). The body timeout is the longest silence, so a long call
-      // that streams progress is not cut, as MCP's resetTimeoutOnProgress intends.
-      const timeoutMs = options.timeoutMs ?? this.config.timeout_ms ?? 330_000;
-      const res = await this.#pool.request({
-        path: this.#path,
-        method: 'POST',
-        headers,
-        body: JSON.stringify(message),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const contentType = String(res.headers['content-type'] ?? '');
-      if (res.statusCode >= 500 || res.statusCode === 401 || res.statusCode === 403 || res.statusCode === 404) {
-        res.body.setEncoding('utf8');
-        const text = await collect(res.body);
-        this.breaker.failure();
-        throw upstreamHttpError(this.name, res.statusCode, text);
-      }
-      if (contentType.includes('text/event-stream')) {
-        options.onStart?.('sse');
-        res.body.setEncoding('utf8');
-        const parser = new SseParser((data) => {
-          const parsed = parseJson(data);
-          if (parsed === undefined) return;
-          if (isResponse(parsed)) response = parsed;
-          else options.onMessage?.(parsed as JsonRpcMessage);
-        });
-        for await (const chunk of res.body) {
-          parser.push(chunk as string);
-          // The response ends the exchange even if the upstream keeps the stream open a little longer.
-          if (response !== undefined) break;
-        }
-        if (response === undefined) parser.end();
-      } else {
-        options.onStart?.('json');
-        const parsed = parseJson(await res.body.text());
-        if (isResponse(parsed)) response = parsed;
-      }
+      const response = await link.exchange(message, options);
+      this.breaker.success();
+      this.state = 'ready';
+      return response;
     } catch (error) {
-      if (error instanceof SwitchboardError) throw error;
-      if (options.signal?.aborted)
-        throw new SwitchboardError('INTERNAL', 'cancelled', { context: { upstream: this.name } });
-      this.breaker.failure();
-      this.state = 'down';
-      this.lastError = describe(error);
-      if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-        throw new SwitchboardError('UPSTREAM_TIMEOUT', `The ${this.name} server did not answer in time.`, {
-          retryAfterS: 5,
-          context: { upstream: this.name },
-        });
+      if (!options.signal?.aborted) {
+        this.breaker.failure();
+        if (error instanceof SwitchboardError && error.code === 'UPSTREAM_UNAVAILABLE') {
+          this.state = 'down';
+          this.lastError = error.message;
+        }
       }
-      throw new SwitchboardError(
-        'UPSTREAM_UNAVAILABLE',
-        `The ${this.name} server cannot be reached (${this.lastError}).`,
-        {
-          retryAfterS: this.breaker.retryAfterS(),
-          context: { upstream: this.name },
-          cause: error,
-        },
-      );
+      throw error;
     }
-    if (response === undefined) {
-      this.breaker.failure();
-      throw new SwitchboardError('UPSTREAM_ERROR', `The ${this.name} server answered without a JSON-RPC response.`, {
-        context: { upstream: this.name },
-      });
-    }
-    this.breaker.success();
-    this.state = 'ready';
-    return response;
   }
 
-  /** A request the gateway originates for itself (discovery, list refresh), returning the result. */
+  /** A request the gateway originates (list refresh, a forwarded prompt or read), returning the result. */
   async request(method: string, params: Record<string, unknown> = {}, caller: Caller = SERVICE_CALLER) {
     const response = await this.exchange(
-      { jsonrpc: '2.0', id: `gw-${nextId++}`, method, params: { ...params, _meta: this.envelope() } },
+      { jsonrpc: '2.0', id: `gw-r${nextId++}`, method, params },
       { caller, timeoutMs: 15_000 },
     );
     if (response.error !== undefined) {
@@ -204,88 +158,107 @@ export class UpstreamConnection {
     return items;
   }
 
-  /**
-   * Opens a `subscriptions/listen` stream for list changes and calls `onEvent` for each notification until
-   * the stream ends or `signal` aborts. Resolves when the stream ends (the caller reconnects).
-   */
-  async listen(
-    filter: Record<string, unknown>,
-    onEvent: (method: string, params: unknown) => void,
-    signal: AbortSignal,
-  ) {
-    const res = await this.#pool.request({
-      path: this.#path,
-      method: 'POST',
-      signal,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'text/event-stream, application/json',
-        'mcp-protocol-version': MODERN_PROTOCOL_VERSION,
-        'mcp-method': 'subscriptions/listen',
-        authorization: `Bearer ${await this.#signer.sign(SERVICE_CALLER, this.name)}`,
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: `gw-listen-${nextId++}`,
-        method: 'subscriptions/listen',
-        params: { notifications: filter, _meta: this.envelope() },
-      }),
-    });
-    if (res.statusCode !== 200 || !String(res.headers['content-type']).includes('text/event-stream')) {
-      await collect(res.body);
-      throw new Error(`subscriptions/listen answered HTTP ${res.statusCode}`);
-    }
-    res.body.setEncoding('utf8');
-    const parser = new SseParser((data) => {
-      const message = parseJson(data);
-      if (isObject(message) && typeof message['method'] === 'string') onEvent(message['method'], message['params']);
-    });
-    try {
-      for await (const chunk of res.body) parser.push(chunk as string);
-    } catch (error) {
-      if (!signal.aborted) throw error;
-    }
+  /** The upstream's unsolicited notifications until the link ends (then the caller reconnects). */
+  async watch(onNotification: (method: string, params: unknown) => void, signal: AbortSignal): Promise<void> {
+    if (this.#link === undefined) return;
+    await this.#link.watch(onNotification, signal);
   }
 
   async close(): Promise<void> {
-    await this.#pool.close().catch(() => this.#pool.destroy());
+    const link = this.#link;
+    this.#link = undefined;
+    await link?.close().catch(() => {});
+    await this.#stdio?.close();
+    await this.#pool?.close().catch(() => this.#pool?.destroy());
   }
-}
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+  async #negotiate(): Promise<UpstreamLink> {
+    const { config } = this;
+    const log = this.#deps.log ?? (() => {});
+    const legacy = {
+      name: this.name,
+      clientInfo: this.#deps.clientInfo,
+      defaultTimeoutMs: config.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    };
+    const pinned = config.protocol === 'auto' ? undefined : config.protocol;
+    if (config.transport === 'stdio') {
+      this.#stdio = new StdioChannel({
+        config,
+        secret: this.#upstream.secret,
+        baseEnv: this.#deps.childEnv ?? {},
+        log: (level, message, details) => log(level, message, { upstream: this.name, ...details }),
+      });
+      return LegacyLink.connect({
+        ...legacy,
+        channel: this.#stdio,
+        answersOnSend: false,
+        ...(pinned === undefined ? {} : { protocolVersion: pinned }),
+      });
+    }
+    const pool = this.#pool as Pool;
+    const url = new URL(config.url);
+    if (config.transport === 'sse') {
+      const channel = new HttpSseChannel({ name: this.name, pool, url, credentials: this.#credentials });
+      return LegacyLink.connect({
+        ...legacy,
+        channel,
+        answersOnSend: false,
+        ...(pinned === undefined ? {} : { protocolVersion: pinned }),
+      });
+    }
+    const path = `${url.pathname}${url.search}`;
+    if (pinned === undefined || pinned === MODERN_PROTOCOL_VERSION) {
+      const modern = await ModernHttpLink.probe({
+        name: this.name,
+        pool,
+        path,
+        credentials: this.#credentials,
+        clientInfo: this.#deps.clientInfo,
+        defaultTimeoutMs: legacy.defaultTimeoutMs,
+      });
+      if (modern !== undefined) return modern;
+      if (pinned !== undefined) {
+        throw new SwitchboardError(
+          'UPSTREAM_ERROR',
+          `The ${this.name} server does not answer server/discover with ${MODERN_PROTOCOL_VERSION}, the revision its config pins.`,
+          {
+            context: { upstream: this.name },
+          },
+        );
+      }
+    }
+    const channel = new StreamableHttpChannel({
+      name: this.name,
+      pool,
+      path,
+      credentials: this.#credentials,
+      defaultTimeoutMs: legacy.defaultTimeoutMs,
+    });
+    return LegacyLink.connect({
+      ...legacy,
+      channel,
+      answersOnSend: true,
+      ...(pinned === undefined ? {} : { protocolVersion: pinned }),
+    });
   }
-}
 
-async function collect(body: AsyncIterable<unknown>, limit = 1024 * 1024): Promise<string> {
-  let text = '';
-  for await (const chunk of body) {
-    text += chunk as string;
-    if (text.length > limit) break;
-  }
-  return text;
-}
-
-function upstreamHttpError(upstream: string, status: number, text: string): SwitchboardError {
-  if (status === 401 || status === 403) {
+  #notConfigured(): SwitchboardError {
     return new SwitchboardError(
-      'UPSTREAM_AUTH',
-      `The ${upstream} server refused the gateway's caller assertion (HTTP ${status}); check that CALLER_ASSERTION_SECRET is the same on the gateway and the tool server.`,
-      { context: { upstream, upstreamStatus: status } },
+      'NOT_CONFIGURED',
+      `The ${this.name} upstream is not configured correctly: ${this.problems.join('; ')}.`,
+      {
+        context: { upstream: this.name },
+      },
     );
   }
-  const detail = text.length > 0 && text.length < 300 ? `: ${text.replace(/\s+/g, ' ').trim()}` : '';
-  return new SwitchboardError('UPSTREAM_ERROR', `The ${upstream} server answered HTTP ${status}${detail}.`, {
-    retryAfterS: 5,
-    context: { upstream, upstreamStatus: status },
-  });
 }
 
-function describe(error: unknown): string {
-  if (error instanceof undiciErrors.UndiciError) return error.code;
-  if (isObject(error) && typeof error['code'] === 'string') return error['code'];
-  return error instanceof Error ? error.message : String(error);
+/** Revisions a transport cannot carry: 2026-07-28 is spoken over Streamable HTTP only, here. */
+function eraProblems(config: UpstreamConfig): string[] {
+  if (config.transport !== 'streamable-http' && config.protocol === MODERN_PROTOCOL_VERSION) {
+    return [
+      `protocol ${MODERN_PROTOCOL_VERSION} needs the streamable-http transport (${config.transport} carries the 2025 era only)`,
+    ];
+  }
+  return [];
 }

@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { CallerAssertionSigner } from '@switchboard/caller-assertion';
 import { isObject } from './json-rpc.ts';
 import { exposedName } from './namespacing.ts';
-import type { UpstreamConfig } from './upstream-config.ts';
-import { UpstreamConnection } from './upstream-connection.ts';
+import type { ConfiguredUpstream } from './upstream-config.ts';
+import { UpstreamConnection, type UpstreamConnectionDeps } from './upstream-connection.ts';
 
 export interface CatalogEntry {
   upstream: UpstreamConnection;
@@ -25,10 +24,12 @@ export type CatalogKind = 'tools' | 'prompts' | 'resources';
 /**
  * Every upstream, their cached lists, and the aggregated catalog under exposed names.
  *
- * Each replica watches every upstream itself (a `subscriptions/listen` stream per upstream), so an upstream's
- * list change needs no cross-replica messaging. Lists are refreshed on `list_changed`, on expiry, and when an
- * upstream comes back; a `tools/list` from a client is served from this cache and never fans out.
- * Emits `changed` with the kind ('tools' | 'prompts' | 'resources') when the aggregated view changes.
+ * Each replica watches every upstream itself (2026-07-28: a `subscriptions/listen` stream; 2025 era: the
+ * session's notifications), so an upstream's list change needs no cross-replica messaging. Lists are
+ * refreshed on `list_changed`, on expiry, and when an upstream comes back (a reconnect renegotiates); a
+ * `tools/list` from a client is served from this cache and never fans out.
+ * Emits `changed` with the kind ('tools' | 'prompts' | 'resources') when the aggregated view changes, and
+ * `resource-updated` with the URI when an upstream says a resource changed.
  */
 export class UpstreamRegistry extends EventEmitter {
   readonly upstreams: UpstreamConnection[];
@@ -40,10 +41,7 @@ export class UpstreamRegistry extends EventEmitter {
   readonly #abort = new AbortController();
   readonly #refreshMs: number;
 
-  constructor(
-    configs: UpstreamConfig[],
-    deps: { signer: CallerAssertionSigner; clientInfo: { name: string; version: string }; refreshMs?: number },
-  ) {
+  constructor(configs: ConfiguredUpstream[], deps: UpstreamConnectionDeps & { refreshMs?: number }) {
     super();
     this.upstreams = configs.map((config) => new UpstreamConnection(config, deps));
     this.#refreshMs = deps.refreshMs ?? 5 * 60_000;
@@ -59,11 +57,12 @@ export class UpstreamRegistry extends EventEmitter {
    * when it answers).
    */
   async start(startupWaitMs = 3000): Promise<void> {
-    const first = Promise.all(this.upstreams.map((u) => this.#refresh(u)));
+    const usable = this.upstreams.filter((u) => u.problems.length === 0);
+    const first = Promise.all(usable.map((u) => this.#refresh(u, true)));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([first, new Promise<void>((resolve) => (timer = setTimeout(resolve, startupWaitMs)))]);
     clearTimeout(timer);
-    for (const upstream of this.upstreams) void this.#watch(upstream);
+    for (const upstream of usable) void this.#watch(upstream);
   }
 
   async close(): Promise<void> {
@@ -87,11 +86,10 @@ export class UpstreamRegistry extends EventEmitter {
     return owners.size === 1 ? [...owners][0] : undefined;
   }
 
-  async #refresh(upstream: UpstreamConnection): Promise<boolean> {
+  /** Reads an upstream's lists again; `reconnect` renegotiates first (start, or after the link ended). */
+  async #refresh(upstream: UpstreamConnection, reconnect = false): Promise<boolean> {
     try {
-      const discovered = await upstream.request('server/discover');
-      upstream.discovered = discovered;
-      const caps = isObject(discovered['capabilities']) ? discovered['capabilities'] : {};
+      const caps = reconnect ? (await upstream.connect()).capabilities : (upstream.server?.capabilities ?? {});
       const lists: UpstreamLists = {
         tools: caps['tools'] === undefined ? [] : await upstream.listAll('tools/list', 'tools'),
         prompts: caps['prompts'] === undefined ? [] : await upstream.listAll('prompts/list', 'prompts'),
@@ -113,36 +111,43 @@ export class UpstreamRegistry extends EventEmitter {
     }
   }
 
-  /** Keeps one upstream's lists fresh: listen for changes; on failure, retry with backoff (max 10 s). */
+  /**
+   * Keeps one upstream's lists fresh: watch its notifications; when the link ends (upstream restarted, stdio
+   * child exited), reconnect with backoff (max 10 s) and read the lists again.
+   */
   async #watch(upstream: UpstreamConnection): Promise<void> {
     let backoffMs = 250;
+    let connected = upstream.state === 'ready';
     while (!this.#abort.signal.aborted) {
-      if (upstream.state !== 'ready' && !(await this.#refresh(upstream))) {
-        await sleep(backoffMs, this.#abort.signal);
-        backoffMs = Math.min(backoffMs * 2, 10_000);
-        continue;
+      if (!connected) {
+        connected = await this.#refresh(upstream, true);
+        if (!connected) {
+          await sleep(backoffMs, this.#abort.signal);
+          backoffMs = Math.min(backoffMs * 2, 10_000);
+          continue;
+        }
       }
       backoffMs = 250;
       const expiry = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#refreshMs)]);
       try {
-        await upstream.listen(
-          { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true },
-          (method) => {
-            if (method.endsWith('/list_changed')) void this.#refresh(upstream);
-          },
-          expiry,
-        );
-        // The stream ended: the upstream restarted or closed it. Refresh, then listen again.
-        if (!this.#abort.signal.aborted) await this.#refresh(upstream);
+        await upstream.watch((method, params) => this.#onNotification(upstream, method, params), expiry);
+        if (this.#abort.signal.aborted) return;
+        // Expiry: read the lists again on the same link. Otherwise the link ended: renegotiate.
+        if (expiry.aborted) await this.#refresh(upstream);
+        else connected = false;
       } catch {
         if (this.#abort.signal.aborted) return;
-        if (expiry.aborted) {
-          await this.#refresh(upstream);
-          continue;
-        }
         upstream.state = 'down';
+        connected = false;
         await sleep(backoffMs, this.#abort.signal);
       }
+    }
+  }
+
+  #onNotification(upstream: UpstreamConnection, method: string, params: unknown): void {
+    if (method.endsWith('/list_changed')) void this.#refresh(upstream);
+    else if (method === 'notifications/resources/updated' && isObject(params) && typeof params['uri'] === 'string') {
+      this.emit('resource-updated', params['uri'], upstream);
     }
   }
 
