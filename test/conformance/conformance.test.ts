@@ -81,6 +81,31 @@ describe('MCP conformance suite (0.1.13, all scenarios) through the gateway', ()
   });
 });
 
+// The same suite through the gateway in front of a fixture written with SDK v1 in the 2025 era (sessions, SSE
+// answers, server requests for sampling and elicitation): how nearly every MCP server is written today.
+describe('MCP conformance suite (0.1.13, all scenarios) through the gateway in front of an SDK v1 server', () => {
+  const outputDir = mkdtempSync(join(tmpdir(), 'switchboard-conformance-gw-v1-'));
+  after(() => rmSync(outputDir, { recursive: true, force: true }));
+
+  it('passes every check the v1 fixture passes directly', { timeout: 120_000 }, async () => {
+    const result = await runConformance({ direct: false, suite: 'all', fixture: 'v1', outputDir });
+    const failing = result.scenarios.filter((scenario) => scenario.failed > 0).map((scenario) => scenario.name);
+    assert.deepEqual(failing, [], `failing scenarios:\n${result.output.slice(-4000)}`);
+    assert.ok(result.passed >= 44, `only ${result.passed} checks passed`);
+    for (const name of [
+      'tools-call-sampling',
+      'tools-call-elicitation',
+      'tools-call-with-progress',
+      'resources-subscribe',
+    ]) {
+      assert.ok(
+        result.scenarios.some((scenario) => scenario.name === name && scenario.passed > 0),
+        `${name} did not pass`,
+      );
+    }
+  });
+});
+
 describe('parseSummary', () => {
   it('reads per-scenario lines and the total, and refuses output without a summary', () => {
     const output = [

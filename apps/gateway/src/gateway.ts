@@ -160,6 +160,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
             state: u.state,
             transport: u.config.transport,
             ...(server === undefined ? {} : { protocol: server.protocolVersion }),
+            ...(u.pid === undefined ? {} : { pid: u.pid }),
             circuit: u.breaker.state,
             tools: [...registry.tools.values()].filter((t) => t.upstream === u).length,
             ...(u.problems.length > 0 ? { problems: u.problems } : {}),

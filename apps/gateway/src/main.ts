@@ -31,6 +31,12 @@ if (gateway.generatedSecrets.length > 0) {
     `  note: generated ${gateway.generatedSecrets.join(', ')} for this process; set them to run several replicas.`,
   );
 }
+const troubled = gateway.registry.upstreams.filter((u) => u.state !== 'ready');
+if (troubled.length > 0) {
+  lines.push('  upstreams not serving yet (the others are; details on /readyz):');
+  for (const u of troubled)
+    lines.push(`    ${u.name}: ${u.state}${u.lastError === undefined ? '' : ` — ${u.lastError}`}`);
+}
 // The banner goes to stdout on purpose (it is for the operator); request logs go through pino.
 process.stdout.write(`${lines.join('\n')}\n`);
 
