@@ -206,6 +206,27 @@ describe('any MCP server behind the gateway', () => {
     }
   });
 
+  it("asks a 2026-07-28 caller with input_required for a 2025-era upstream's sampling and elicitation", async () => {
+    const client = new ModernClient(
+      { name: 'modern-test', version: '1.0.0' },
+      { versionNegotiation: { mode: 'auto' }, capabilities: { sampling: {}, elicitation: { form: {} } } },
+    );
+    client.setRequestHandler('sampling/createMessage', async (request) => {
+      const first = request.params.messages[0]?.content;
+      const prompt = first !== undefined && !Array.isArray(first) && first.type === 'text' ? first.text : '?';
+      return { role: 'assistant', model: 'test-model', content: { type: 'text', text: `model says: ${prompt}` } };
+    });
+    client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Ada' } }));
+    await client.connect(new ModernTransport(gw.mcpUrl, auth(token)));
+    clients.push(client);
+    for (const upstream of ['v1http', 'v1sse', 'v1stdio']) {
+      const sampled = await client.callTool({ name: `${upstream}_ask_sampling`, arguments: { prompt: 'hello' } });
+      assert.equal(textOf(sampled), 'model says: hello', upstream);
+      const elicited = await client.callTool({ name: `${upstream}_ask_elicitation`, arguments: { message: 'who?' } });
+      assert.deepEqual(JSON.parse(textOf(elicited)), { action: 'accept', content: { name: 'Ada' } }, upstream);
+    }
+  });
+
   it("re-emits an upstream's list_changed (from its GET stream) and serves the new list", async () => {
     const client = await v1();
     let changed = 0;

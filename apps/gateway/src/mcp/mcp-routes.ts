@@ -395,6 +395,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
           signal,
           timeoutMs: entry.upstream.config.timeout_ms ?? options.callTimeoutMs,
           gatewayInfo: options.info,
+          ...(era === 'modern' ? { heldCalls: bridge } : {}),
           ...(era === 'legacy'
             ? {
                 legacyEnvelope: {

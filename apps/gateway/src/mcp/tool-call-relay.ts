@@ -6,6 +6,7 @@ import type { CatalogEntry } from '../upstreams/upstream-registry.ts';
 import type { AcceptedForms } from './accept.ts';
 import type { CallerKey } from './caller-key.ts';
 import type { ClientRequestBridge } from './client-request-bridge.ts';
+import { HELD_INPUT_KEY, HeldCall, type HeldEvent, isHeldState, resumeHeldCall } from './held-calls.ts';
 import { SseWriter } from './sse-writer.ts';
 
 export interface ToolCall {
@@ -22,6 +23,8 @@ export interface ToolCall {
   signal: AbortSignal;
   timeoutMs: number;
   gatewayInfo: { name: string; version: string };
+  /** For 2026-07-28 callers: holds a 2025-era upstream's call while the caller answers its questions. */
+  heldCalls?: ClientRequestBridge;
   /** For 2025-era sessions: turns an upstream's `input_required` into requests on this call's stream. */
   inputBridge?: { bridge: ClientRequestBridge; session: string; clientCapabilities: Record<string, unknown> };
 }
@@ -47,6 +50,7 @@ export type CallOutcome = 'ok' | 'tool_error' | 'error' | 'cancelled';
 export async function relayToolCall(call: ToolCall, res: ServerResponse): Promise<CallOutcome> {
   const { message, entry } = call;
   const params = message.params ?? {};
+  if (call.heldCalls !== undefined && isHeldState(params['requestState'])) return resumeHeld(call, res);
   const clientMeta = isObject(params['_meta']) ? params['_meta'] : {};
   const upstreamMessage: JsonRpcRequest = {
     jsonrpc: '2.0',
@@ -65,19 +69,29 @@ export async function relayToolCall(call: ToolCall, res: ServerResponse): Promis
   };
   let outcome: CallOutcome = 'ok';
   let response: JsonRpcResponse;
+  // A 2026-07-28 caller of a 2025-era upstream is asked with input_required while the call is held here.
+  const held =
+    call.heldCalls !== undefined && entry.upstream.server?.era === 'legacy'
+      ? new HeldCall(call.heldCalls, call.key.id)
+      : undefined;
+  let handedOff = false;
   try {
     for (let round = 0; ; round++) {
-      response = await entry.upstream.exchange(upstreamMessage, {
+      const exchange = entry.upstream.exchange(upstreamMessage, {
         caller: { keyId: call.key.id, scopes: call.key.scopes, owner: call.key.owner },
         signal: call.signal,
         timeoutMs: call.timeoutMs,
         onStart: (kind) => {
           if (kind === 'sse') startStream();
         },
-        onMessage: (m: JsonRpcMessage) => sse?.send(m),
-        // A 2025-era upstream asks mid-call (sampling, elicitation, roots): the caller answers on this stream.
+        onMessage: (m: JsonRpcMessage) => {
+          if (!handedOff) sse?.send(m);
+        },
+        // A 2025-era upstream asks mid-call (sampling, elicitation, roots): a 2025-era caller answers on this
+        // stream; a 2026-07-28 caller gets input_required and answers with its next call.
         onRequest: (request, signal) => {
-          if (call.inputBridge === undefined) return Promise.resolve(cannotAsk(request, 'a 2026-07-28 caller'));
+          if (held !== undefined) return held.ask(request, signal);
+          if (call.inputBridge === undefined) return Promise.resolve(cannotAsk(request, 'this caller'));
           if (!call.accept.sse)
             return Promise.resolve(cannotAsk(request, 'a caller that does not accept text/event-stream'));
           startStream();
@@ -90,6 +104,23 @@ export async function relayToolCall(call: ToolCall, res: ServerResponse): Promis
           );
         },
       });
+      if (held === undefined) response = await exchange;
+      else {
+        const first = await Promise.race([
+          exchange.then((r): HeldEvent => ({ kind: 'final', response: r })),
+          held.firstQuestion,
+        ]);
+        if (first.kind === 'input') {
+          handedOff = true;
+          void exchange.then(
+            (r) => held.finish(r),
+            (error) => held.finish({ jsonrpc: '2.0', id: message.id, result: toolFailure(error, entry) }),
+          );
+          response = { jsonrpc: '2.0', id: message.id, result: inputRequired(first) };
+          break;
+        }
+        response = first.response;
+      }
       const result = response.result;
       if (call.inputBridge === undefined || result?.['resultType'] !== 'input_required') break;
       // A 2025-era client cannot retry with inputResponses itself: ask it on this stream, then retry for it.
@@ -130,6 +161,36 @@ export async function relayToolCall(call: ToolCall, res: ServerResponse): Promis
     writeSingle(res, response, call.accept, call.headers);
   }
   return outcome;
+}
+
+/** A retry of a held call: the caller's answer goes to the held call, and its next event comes back. */
+async function resumeHeld(call: ToolCall, res: ServerResponse): Promise<CallOutcome> {
+  const { message, entry } = call;
+  let response: JsonRpcResponse;
+  let outcome: CallOutcome = 'ok';
+  try {
+    const event = await resumeHeldCall(call.heldCalls!, call.key.id, message.params ?? {}, call.signal);
+    response =
+      event === undefined || event.kind === 'final'
+        ? { ...(event?.response ?? { jsonrpc: '2.0', result: {} }), id: message.id }
+        : { jsonrpc: '2.0', id: message.id, result: inputRequired(event) };
+  } catch (error) {
+    if (call.signal.aborted) return 'cancelled';
+    outcome = 'error';
+    response = { jsonrpc: '2.0', id: message.id, result: toolFailure(error, entry) };
+  }
+  if (response.result !== undefined) response.result = shapeResult(response.result, call);
+  if (response.result?.['isError'] === true) outcome = 'tool_error';
+  writeSingle(res, response, call.accept, call.headers);
+  return outcome;
+}
+
+function inputRequired(event: Extract<HeldEvent, { kind: 'input' }>): Record<string, unknown> {
+  return {
+    resultType: 'input_required',
+    inputRequests: { [HELD_INPUT_KEY]: event.request },
+    requestState: event.requestState,
+  };
 }
 
 async function askClient(

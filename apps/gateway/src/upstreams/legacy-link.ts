@@ -86,7 +86,7 @@ export class LegacyLink implements UpstreamLink {
       if (!(error instanceof SessionExpiredError)) throw error;
       // The upstream refused the request before running it (its sessions vanished with a restart): one new
       // session, one retry. Safe for every method, tools/call included, because nothing ran.
-      await this.#reinitialize();
+      await this.#reinitialize(error.expired);
       return this.#roundTrip(message, options);
     }
   }
@@ -104,7 +104,8 @@ export class LegacyLink implements UpstreamLink {
           backoffMs = 500;
         } catch (error) {
           if (stop.aborted) break;
-          if (error instanceof SessionExpiredError) await this.#reinitialize().catch((e) => this.#end(String(e)));
+          if (error instanceof SessionExpiredError)
+            await this.#reinitialize(error.expired).catch((e) => this.#end(String(e)));
           else await sleep(backoffMs, stop);
           backoffMs = Math.min(backoffMs * 2, 10_000);
         }
@@ -159,7 +160,11 @@ export class LegacyLink implements UpstreamLink {
     await channel.send({ jsonrpc: '2.0', method: 'notifications/initialized' }, { caller: SERVICE_CALLER });
   }
 
-  #reinitialize(): Promise<void> {
+  /** One new session for everyone who saw `expired` vanish; nothing when it was renewed meanwhile. */
+  #reinitialize(expired: string | undefined): Promise<void> {
+    if (this.#reinitializing === undefined && expired !== undefined && this.#deps.channel.sessionId !== expired) {
+      return Promise.resolve();
+    }
     this.#reinitializing ??= this.#initialize()
       .then(() => {
         // A new session may be a new server: have the catalog read its lists again.

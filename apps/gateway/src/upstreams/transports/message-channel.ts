@@ -26,6 +26,8 @@ export interface MessageChannel {
   open(): Promise<void>;
   /** Sends one message; for Streamable HTTP, resolves once the POST's response stream has been read. */
   send(message: JsonRpcMessage, options: ChannelSendOptions): Promise<void>;
+  /** The upstream's session id, for transports that have one (Streamable HTTP). */
+  readonly sessionId?: string | undefined;
   /** The revision `initialize` settled on (Streamable HTTP sends it on every later request). */
   negotiated?(protocolVersion: string): void;
   /**
@@ -43,4 +45,12 @@ export interface MessageChannel {
  */
 export class SessionExpiredError extends Error {
   override readonly name = 'SessionExpiredError';
+
+  /** The session the upstream no longer knows (so a session renewed meanwhile is not renewed twice). */
+  constructor(
+    message: string,
+    readonly expired: string | undefined,
+  ) {
+    super(message);
+  }
 }

@@ -29,10 +29,12 @@ export class StreamableHttpChannel implements MessageChannel {
     this.#deps = deps;
   }
 
-  async open(): Promise<void> {
-    this.#sessionId = undefined;
-    this.#protocolVersion = undefined;
+  get sessionId(): string | undefined {
+    return this.#sessionId;
   }
+
+  /** Nothing to open: the session starts with the `initialize` POST, which carries no session id. */
+  async open(): Promise<void> {}
 
   negotiated(protocolVersion: string): void {
     this.#protocolVersion = protocolVersion;
@@ -41,15 +43,22 @@ export class StreamableHttpChannel implements MessageChannel {
   async send(message: JsonRpcMessage, options: ChannelSendOptions): Promise<void> {
     const deps = this.#deps;
     const isRequest = 'method' in message && 'id' in message;
+    // A new session starts with an initialize that names no session (requests in flight keep the old id).
+    const initializing = isRequest && (message as { method: string }).method === 'initialize';
+    const usedSession = initializing ? undefined : this.#sessionId;
     const timeoutMs = options.timeoutMs ?? deps.defaultTimeoutMs;
     const res = await deps.pool.request({
       path: deps.path,
       method: 'POST',
-      headers: await this.#headers(options.caller, {
-        'content-type': 'application/json',
-        // 2025-era servers refuse a POST whose Accept does not list both (the SDK answers 406).
-        accept: 'application/json, text/event-stream',
-      }),
+      headers: await this.#headers(
+        options.caller,
+        {
+          'content-type': 'application/json',
+          // 2025-era servers refuse a POST whose Accept does not list both (the SDK answers 406).
+          accept: 'application/json, text/event-stream',
+        },
+        !initializing,
+      ),
       body: JSON.stringify(message),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       headersTimeout: timeoutMs,
@@ -67,13 +76,13 @@ export class StreamableHttpChannel implements MessageChannel {
       const text = await collect(res.body);
       if (res.statusCode === 401 || res.statusCode === 403)
         throw upstreamAuthError(deps.name, res.statusCode, deps.credentials.hint);
-      if (this.#sessionId !== undefined && isSessionLoss(res.statusCode, text)) {
-        this.#sessionId = undefined;
-        throw new SessionExpiredError(`HTTP ${res.statusCode}`);
+      if (usedSession !== undefined && isSessionLoss(res.statusCode, text)) {
+        throw new SessionExpiredError(`HTTP ${res.statusCode}`, usedSession);
       }
       // A JSON-RPC error for our request (a 400 for bad params, say) is its answer.
       const parsed = parseJson(text);
-      if (isResponse(parsed) && isRequest) return (options.onMessage ?? this.onMessage)(parsed);
+      if (isResponse(parsed) && isRequest && parsed.id === (message as { id: unknown }).id)
+        return (options.onMessage ?? this.onMessage)(parsed);
       throw upstreamHttpError(deps.name, res.statusCode, text);
     }
     const deliver = options.onMessage ?? this.onMessage;
@@ -101,7 +110,8 @@ export class StreamableHttpChannel implements MessageChannel {
   }
 
   async listen(signal: AbortSignal): Promise<'ended' | 'unsupported'> {
-    if (this.#sessionId === undefined) return 'unsupported';
+    const listened = this.#sessionId;
+    if (listened === undefined) return 'unsupported';
     const res = await this.#deps.pool.request({
       path: this.#deps.path,
       method: 'GET',
@@ -114,8 +124,7 @@ export class StreamableHttpChannel implements MessageChannel {
     res.body.setEncoding('utf8');
     if (res.statusCode === 404) {
       await collect(res.body);
-      this.#sessionId = undefined;
-      throw new SessionExpiredError('HTTP 404 on the GET stream');
+      throw new SessionExpiredError('HTTP 404 on the GET stream', listened);
     }
     if (res.statusCode !== 200 || !String(res.headers['content-type']).includes('text/event-stream')) {
       await collect(res.body);
@@ -157,8 +166,13 @@ export class StreamableHttpChannel implements MessageChannel {
     }
   }
 
-  async #headers(caller: ChannelSendOptions['caller'], base: Record<string, string>): Promise<Record<string, string>> {
+  async #headers(
+    caller: ChannelSendOptions['caller'],
+    base: Record<string, string>,
+    inSession = true,
+  ): Promise<Record<string, string>> {
     const headers: Record<string, string> = { ...(await this.#deps.credentials.headers(caller)), ...base };
+    if (!inSession) return headers;
     if (this.#sessionId !== undefined) headers['mcp-session-id'] = this.#sessionId;
     if (this.#protocolVersion !== undefined) headers['mcp-protocol-version'] = this.#protocolVersion;
     return headers;
