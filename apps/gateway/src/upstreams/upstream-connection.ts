@@ -114,7 +114,12 @@ export class UpstreamConnection {
       );
     }
     try {
-      const response = await link.exchange(message, options);
+      const response = await link.exchange(message, options).catch((error: unknown) => {
+        // A refused token (expired, rotated) may be refreshed: an OAuth client-credentials token is fetched
+        // anew and the request, refused before it ran, is sent once more.
+        if (isUnauthorized(error) && this.#credentials.invalidate()) return link.exchange(message, options);
+        throw error;
+      });
       this.breaker.success();
       this.state = 'ready';
       return response;
@@ -251,6 +256,12 @@ export class UpstreamConnection {
       },
     );
   }
+}
+
+function isUnauthorized(error: unknown): boolean {
+  return (
+    error instanceof SwitchboardError && error.code === 'UPSTREAM_AUTH' && error.context?.['upstreamStatus'] === 401
+  );
 }
 
 /** Revisions a transport cannot carry: 2026-07-28 is spoken over Streamable HTTP only, here. */
