@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { CallerAssertionSigner } from '@switchboard/caller-assertion';
+import { readToolError, type ToolError } from '@switchboard/errors';
 import { buildBlotatoServer, loadBlotatoConfig } from '@switchboard/mcp-blotato';
 import { closeRedis, createRedis } from '@switchboard/redis';
 import { startRedisServer } from '@switchboard/testing';
@@ -262,7 +263,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         attempt.acceptedAt = Date.now();
         return;
       }
-      const error = result.structuredContent?.error ?? {};
+      const error: Partial<ToolError> = readToolError(result) ?? {};
       const retryAfterS = typeof error.retry_after_s === 'number' ? error.retry_after_s : undefined;
       if (error.code === 'RATE_LIMITED' || error.code === 'IN_PROGRESS' || error.code === 'OUTCOME_UNKNOWN') {
         if (error.code === 'RATE_LIMITED') {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { readToolError } from '@switchboard/errors';
 import { freePort } from '@switchboard/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildDriveServer, loadDriveConfig } from '../../apps/mcp-drive/src/index.ts';
@@ -81,8 +82,11 @@ describe('Gmail and Drive through the gateway', { timeout: 120_000 }, () => {
     assert.equal(done.status, 200, await done.text());
   }
 
-  const errorOf = (result: Awaited<ReturnType<Client['callTool']>>) =>
-    (result.structuredContent as { error: { code: string; connect_url: string } }).error;
+  const errorOf = (result: Awaited<ReturnType<Client['callTool']>>) => {
+    const error = readToolError(result);
+    assert.ok(error !== undefined, JSON.stringify(result));
+    return { code: error.code, connect_url: String(error['connect_url']) };
+  };
 
   it('links two keys to two Google accounts; each sees only its own mail and files', async () => {
     const alice = await gw.createKey(['gmail_*', 'drive_*']);

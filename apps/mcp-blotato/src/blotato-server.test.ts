@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { CallerAssertionSigner } from '@switchboard/caller-assertion';
+import { readToolError } from '@switchboard/errors';
 import { createRedis } from '@switchboard/redis';
 import { startRedisServer, type TestRedisServer } from '@switchboard/testing';
 import type { FastifyInstance } from 'fastify';
@@ -217,7 +218,7 @@ describe('Blotato tool server, end to end (official MCP client â†’ tool server â
     fake.setMode('POST /v2/posts', 'hang-after-accept', { times: 1 });
     const first = await server.call('key_a', 'publish_post', args);
     assert.equal(first.isError, true);
-    assert.equal(first.structuredContent.error.code, 'OUTCOME_UNKNOWN');
+    assert.equal(readToolError(first)!.code, 'OUTCOME_UNKNOWN');
     assert.match(first.content[0].text, /same arguments/);
     assert.equal(fake.state.posts.filter((p) => p.text === text).length, 1, 'Blotato got it once');
 
@@ -239,10 +240,10 @@ describe('Blotato tool server, end to end (official MCP client â†’ tool server â
     const args = { account_id: '98432', platform: 'twitter', text, idempotency_key: key };
     fake.setMode('POST /v2/posts', 'error-500', { times: 1 });
     const first = await server.call('key_a', 'publish_post', args);
-    assert.equal(first.structuredContent.error.code, 'OUTCOME_UNKNOWN');
+    assert.equal(readToolError(first)!.code, 'OUTCOME_UNKNOWN');
     const early = await server.call('key_a', 'publish_post', args);
-    assert.equal(early.structuredContent.error.code, 'OUTCOME_UNKNOWN', 'not found yet, too early to resend');
-    assert.ok(early.structuredContent.error.retry_after_s >= 1);
+    assert.equal(readToolError(early)!.code, 'OUTCOME_UNKNOWN', 'not found yet, too early to resend');
+    assert.ok((readToolError(early)?.retry_after_s ?? 0) >= 1);
     assert.equal(fake.state.posts.filter((p) => p.text === text).length, 0);
     await sleep(2100);
     const late = await server.call('key_a', 'publish_post', args);
@@ -264,7 +265,7 @@ describe('Blotato tool server, end to end (official MCP client â†’ tool server â
       text: `B ${key}`,
       idempotency_key: key,
     });
-    assert.equal(r.structuredContent.error.code, 'IDEMPOTENCY_MISMATCH');
+    assert.equal(readToolError(r)!.code, 'IDEMPOTENCY_MISMATCH');
     assert.equal(fake.state.posts.filter((p) => p.text === `B ${key}`).length, 0);
   });
 
@@ -345,7 +346,7 @@ describe('Blotato tool server without BLOTATO_API_KEY', () => {
       ] as const) {
         const r = await server.call('key_a', name, args);
         assert.equal(r.isError, true);
-        assert.equal(r.structuredContent.error.code, 'NOT_CONFIGURED');
+        assert.equal(readToolError(r)!.code, 'NOT_CONFIGURED');
         assert.match(r.content[0].text, /BLOTATO_API_KEY/);
       }
       const ready: any = await (await fetch(`${server.url}/readyz`)).json();
@@ -393,7 +394,7 @@ describe('Blotato tool server while Redis is down', () => {
       const posted = fake.state.posts.length;
       const refused = await publish(`during outage ${randomUUID()}`);
       assert.equal(refused.isError, true);
-      assert.equal(refused.structuredContent.error.code, 'STORE_UNAVAILABLE');
+      assert.equal(readToolError(refused)!.code, 'STORE_UNAVAILABLE');
       assert.match(refused.content[0].text, /nothing was sent/i);
       assert.equal(fake.state.posts.length, posted, 'no post without the idempotency record');
 
@@ -428,9 +429,9 @@ describe('Blotato tool server while Redis is down', () => {
       const read = await server.call('key_a', 'list_accounts');
       assert.ok(Date.now() - asked < 1000, 'refused at once, not after the whole wait');
       assert.equal(read.isError, true);
-      assert.equal(read.structuredContent.error.code, 'STORE_UNAVAILABLE', JSON.stringify(read.structuredContent));
+      assert.equal(readToolError(read)!.code, 'STORE_UNAVAILABLE', JSON.stringify(read.structuredContent));
       assert.match(read.content[0].text, /rate-limit store is unreachable.*nothing was sent/);
-      assert.ok(read.structuredContent.error.retry_after_s >= 1, 'and says when to retry');
+      assert.ok((readToolError(read)?.retry_after_s ?? 0) >= 1, 'and says when to retry');
     } finally {
       await server.close();
       redis.disconnect();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CallerAssertionSigner } from '@switchboard/caller-assertion';
+import { readToolError } from '@switchboard/errors';
 import type { FastifyInstance } from 'fastify';
 import {
   BOB_DOC_ID,
@@ -106,7 +107,7 @@ describe('Drive tool server, per-caller Google accounts (in-memory grants)', () 
       [BOB_DOC_ID],
     );
     const stolen = await server.call('key_bob', 'read_file', { file_id: FALCON_DOC_ID });
-    assert.equal(stolen.structuredContent.error.code, 'NOT_FOUND');
+    assert.equal(readToolError(stolen)!.code, 'NOT_FOUND');
     const own = await server.call('key_bob', 'read_file', { file_id: BOB_DOC_ID });
     assert.match(own.structuredContent.text, /Dentist: 120/);
   });
@@ -164,7 +165,7 @@ describe('Drive tool server, per-caller Google accounts (in-memory grants)', () 
       'no orderBy with fullText, which Drive refuses',
     );
     const breakout = await server.call('key_alice', 'search_files', { raw_query: "name = 'x') or (trashed = true" });
-    assert.equal(breakout.structuredContent.error.code, 'VALIDATION_FAILED');
+    assert.equal(readToolError(breakout)!.code, 'VALIDATION_FAILED');
   });
 
   it('pages search results with a cursor', async () => {
@@ -209,13 +210,13 @@ describe('Drive tool server, per-caller Google accounts (in-memory grants)', () 
 
   it('refuses binaries with their web link, folders, and documents over the 10 MB export limit, clearly', async () => {
     const pdf = await server.call('key_alice', 'read_file', { file_id: PDF_ID });
-    assert.equal(pdf.structuredContent.error.code, 'UNSUPPORTED_CONTENT');
+    assert.equal(readToolError(pdf)!.code, 'UNSUPPORTED_CONTENT');
     assert.match(pdf.content[0].text, /is a PDF/);
     assert.match(pdf.content[0].text, new RegExp(`https://drive\\.google\\.com/file/d/${PDF_ID}/view`));
     const folder = await server.call('key_alice', 'read_file', { file_id: PROJECTS_FOLDER_ID });
     assert.match(folder.content[0].text, /list_folder/);
     const huge = await server.call('key_alice', 'read_file', { file_id: HUGE_DOC_ID });
-    assert.equal(huge.structuredContent.error.code, 'EXPORT_TOO_LARGE');
+    assert.equal(readToolError(huge)!.code, 'EXPORT_TOO_LARGE');
     assert.match(huge.content[0].text, /exports at most 10 MB/);
     assert.match(huge.content[0].text, /docs\.google\.com\/document\/d\//);
   });
@@ -259,7 +260,7 @@ describe('Drive tool server, per-caller Google accounts (in-memory grants)', () 
     assert.equal(ok.isError, undefined, ok.content[0].text);
     google.setMode({ rateLimit: { api: 'drive', shape: '403-user', times: 20 } });
     const refused = await server.call('key_alice', 'get_file', { file_id: NOTES_ID });
-    assert.equal(refused.structuredContent.error.code, 'RATE_LIMITED');
+    assert.equal(readToolError(refused)!.code, 'RATE_LIMITED');
     assert.match(refused.content[0].text, /retry in \d+ s/);
     google.setMode({});
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CallerAssertionSigner } from '@switchboard/caller-assertion';
+import { readToolError } from '@switchboard/errors';
 import { createRedis } from '@switchboard/redis';
 import { SHARED_REDIS_URL, uniquePrefix } from '@switchboard/testing';
 import type { FastifyInstance } from 'fastify';
@@ -118,7 +119,7 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     const falcon = alice.structuredContent.threads.find((t: any) => t.subject === FALCON_SUBJECT);
     const stolen = await server.call('key_bob', 'get_thread', { thread_id: falcon.thread_id });
     assert.equal(stolen.isError, true);
-    assert.equal(stolen.structuredContent.error.code, 'NOT_FOUND');
+    assert.equal(readToolError(stolen)!.code, 'NOT_FOUND');
   });
 
   it('stores refresh tokens only encrypted', async () => {
@@ -250,7 +251,7 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     );
     assert.equal(ids.size, 4);
     const misuse = await server.call('key_alice', 'search_threads', { query: 'falcon', limit: 2, cursor });
-    assert.equal(misuse.structuredContent.error.code, 'VALIDATION_FAILED');
+    assert.equal(readToolError(misuse)!.code, 'VALIDATION_FAILED');
 
     const falcon = first.structuredContent.threads.find((t: any) => t.subject === FALCON_SUBJECT);
     assert.ok(falcon.labels.includes('Projects'), falcon.labels.join(','));
@@ -297,7 +298,7 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     assert.equal(google.accounts.bob.drafts.length, 0, "drafts land in the caller's own mailbox");
 
     const refused = await server.call('key_alice', 'send_draft', { draft_id: draft.structuredContent.draft_id });
-    assert.equal(refused.structuredContent.error.code, 'CONFIRMATION_REQUIRED');
+    assert.equal(readToolError(refused)!.code, 'CONFIRMATION_REQUIRED');
     assert.equal(google.accounts.alice.sent.length, 0);
     const sent = await server.call('key_alice', 'send_draft', {
       draft_id: draft.structuredContent.draft_id,
@@ -333,8 +334,8 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
 
     google.setMode({ rateLimit: { api: 'gmail', shape: '403-project', times: 50 } });
     const refused = await server.call('key_bob', 'search_threads', { query: 'x' });
-    assert.equal(refused.structuredContent.error.code, 'RATE_LIMITED');
-    assert.ok(refused.structuredContent.error.retry_after_s >= 1);
+    assert.equal(readToolError(refused)!.code, 'RATE_LIMITED');
+    assert.ok((readToolError(refused)?.retry_after_s ?? 0) >= 1);
     google.setMode({});
   });
 
@@ -408,7 +409,7 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     assert.equal(partial.status, 400);
     assert.match(partial.page, /gmail\.compose/);
     const still = await server.call('key_carol', 'list_labels');
-    assert.equal(still.structuredContent.error.code, 'CONNECT_REQUIRED', 'no grant was stored');
+    assert.equal(readToolError(still)!.code, 'CONNECT_REQUIRED', 'no grant was stored');
   });
 
   it("deletes a key's grant when the gateway reports the key deleted, and never lets another key do it", async () => {
@@ -512,7 +513,7 @@ describe('Gmail tool server without Google configuration', () => {
     const server = await startServer(google, {});
     try {
       const result = await server.call('key_x', 'search_threads', { query: '' });
-      assert.equal(result.structuredContent.error.code, 'NOT_CONFIGURED');
+      assert.equal(readToolError(result)!.code, 'NOT_CONFIGURED');
       assert.match(result.content[0].text, /GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET/);
       assert.match(result.content[0].text, /GOOGLE_REFRESH_TOKEN/);
     } finally {

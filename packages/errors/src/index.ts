@@ -9,6 +9,10 @@ export {
 export {
   type JsonRpcErrorBody,
   type ProblemDetail,
+  readToolError,
+  TOOL_ERROR_META_KEY,
+  type ToolError,
+  type ToolErrorResult,
   toJsonRpcError,
   toProblemDetail,
   toToolErrorResult,

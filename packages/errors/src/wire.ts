@@ -42,22 +42,70 @@ export function toJsonRpcError(error: unknown, id: string | number | null = null
 }
 
 /**
- * A failed tool call as MCP prescribes (a result with `isError: true`, so the model sees it), carrying the
- * machine-readable error under `structuredContent.error`.
+ * Where every Switchboard tool error carries its machine-readable form. A `_meta` key with a reverse-DNS
+ * prefix, as the MCP spec asks (https://modelcontextprotocol.io/specification/2025-11-25/basic#_meta).
  */
-export function toToolErrorResult(error: unknown) {
+export const TOOL_ERROR_META_KEY = 'dev.switchboard/error';
+
+/** The machine-readable part of a tool error result. */
+export interface ToolError {
+  code: string;
+  message: string;
+  retryable: boolean;
+  retry_after_s?: number;
+  context?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+// A type alias, not an interface: MCP SDK result types need an implicit index signature.
+export type ToolErrorResult = {
+  content: [{ type: 'text'; text: string }];
+  isError: true;
+  _meta: { [TOOL_ERROR_META_KEY]: ToolError };
+  structuredContent?: { error: ToolError };
+};
+
+/**
+ * A failed tool call as MCP prescribes: a result with `isError: true`, so the model sees the sentence. The
+ * machine-readable error is always under `_meta["dev.switchboard/error"]`; `structuredContent.error` too,
+ * but only when the tool declares no outputSchema: the SDK v1 client (and any strict client) validates
+ * `structuredContent` against the outputSchema even on an error and rejects the whole result when it does
+ * not match, so the model would never see the error.
+ */
+export function toToolErrorResult(error: unknown, tool: { hasOutputSchema: boolean }): ToolErrorResult {
   const e = asSwitchboardError(error);
-  const structured: Record<string, unknown> = {
+  const structured: ToolError = {
+    ...e.details,
     code: e.code,
     message: e.message,
     retryable: e.retryable,
     ...(e.retryAfterS === undefined ? {} : { retry_after_s: e.retryAfterS }),
-    ...(e.context === undefined ? {} : { context: e.context }),
-    ...e.details,
+    ...(e.context === undefined ? {} : { context: { ...e.context } }),
   };
   return {
-    content: [{ type: 'text' as const, text: e.message }],
-    structuredContent: { error: structured },
-    isError: true as const,
+    content: [{ type: 'text', text: e.message }],
+    isError: true,
+    _meta: { [TOOL_ERROR_META_KEY]: structured },
+    ...(tool.hasOutputSchema ? {} : { structuredContent: { error: structured } }),
   };
+}
+
+/**
+ * The error of a tool result, wherever a Switchboard tool server or gateway put it (`_meta`, else
+ * `structuredContent.error`); undefined when the result is not an error or carries no code.
+ */
+export function readToolError(result: {
+  isError?: boolean;
+  _meta?: unknown;
+  structuredContent?: unknown;
+}): ToolError | undefined {
+  if (result.isError !== true) return undefined;
+  const fromMeta = isRecord(result._meta) ? result._meta[TOOL_ERROR_META_KEY] : undefined;
+  const fromContent = isRecord(result.structuredContent) ? result.structuredContent['error'] : undefined;
+  const error = fromMeta ?? fromContent;
+  return isRecord(error) && typeof error['code'] === 'string' ? (error as ToolError) : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

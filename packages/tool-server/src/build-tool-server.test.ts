@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallerAssertionSigner } from '@switchboard/caller-assertion';
-import { SwitchboardError } from '@switchboard/errors';
+import { readToolError, SwitchboardError, TOOL_ERROR_META_KEY } from '@switchboard/errors';
 import { z } from 'zod';
 import { buildToolServer } from './build-tool-server.ts';
 import { defineTool } from './define-tool.ts';
@@ -52,11 +54,27 @@ describe('tool server kit', () => {
     const client = await connect(token);
     const result = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
     assert.deepEqual(result.structuredContent, { text: 'hi', keyId: 'key_a' });
-    const failed = await client.callTool({ name: 'echo', arguments: { text: 'hi', fail: true } });
-    assert.equal(failed.isError, true);
-    assert.equal((failed.structuredContent as any).error.code, 'RATE_LIMITED');
-    assert.equal((failed.structuredContent as any).error.retry_after_s, 3);
     await client.close();
+  });
+
+  it('answers a failing tool with an error result the SDK v1 client accepts despite the outputSchema', async () => {
+    const token = await new CallerAssertionSigner({ secrets: [secret] }).sign(
+      { keyId: 'key_a', scopes: ['*'] },
+      'kit-test',
+    );
+    const v1 = new V1Client({ name: 't1', version: '1' });
+    await v1.connect(new V1Transport(url, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    // v1 validates structuredContent against the outputSchema it saw in tools/list, error or not.
+    await v1.listTools();
+    const failed = await v1.callTool({ name: 'echo', arguments: { text: 'hi', fail: true } });
+    assert.equal(failed.isError, true);
+    assert.equal(failed.structuredContent, undefined, 'an error cannot match the outputSchema, so none is sent');
+    assert.deepEqual(failed.content, [{ type: 'text', text: 'Slow down; retry in 3 s.' }]);
+    const error = readToolError(failed);
+    assert.equal(error?.code, 'RATE_LIMITED');
+    assert.equal(error?.retry_after_s, 3);
+    assert.ok(isRecord(failed._meta) && TOOL_ERROR_META_KEY in failed._meta);
+    await v1.close();
   });
 
   it('refuses requests without an assertion, with the wrong audience, or signed with another secret', async () => {
@@ -83,3 +101,7 @@ describe('tool server kit', () => {
     }
   });
 });
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

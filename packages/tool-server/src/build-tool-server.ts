@@ -136,7 +136,7 @@ function buildMcpServer(options: ToolServerOptions, caller: Caller, metrics: Too
         } catch (error) {
           const failure = asSwitchboardError(error);
           metrics.calls.inc({ tool: tool.name, outcome: failure.code });
-          return toToolErrorResult(failure);
+          return toToolErrorResult(failure, { hasOutputSchema: tool.outputSchema !== undefined });
         } finally {
           metrics.duration.observe({ tool: tool.name }, (performance.now() - started) / 1000);
         }

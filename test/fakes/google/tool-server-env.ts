@@ -3,6 +3,7 @@
  * connect link a tool answers an unlinked caller with.
  */
 import assert from 'node:assert/strict';
+import { readToolError } from '@switchboard/errors';
 import type { FakeGoogle } from './start-fake-google.ts';
 
 export function fakeGoogleEnv(google: FakeGoogle, secret: string, publicUrl: string): Record<string, string> {
@@ -18,9 +19,14 @@ export function fakeGoogleEnv(google: FakeGoogle, secret: string, publicUrl: str
 }
 
 /** The connect link of a CONNECT_REQUIRED tool error; asserts the sentence itself carries it. */
-export function connectUrlFrom(result: { isError?: boolean; structuredContent?: unknown; content?: unknown }): string {
+export function connectUrlFrom(result: {
+  isError?: boolean;
+  structuredContent?: unknown;
+  _meta?: unknown;
+  content?: unknown;
+}): string {
   assert.equal(result.isError, true, JSON.stringify(result));
-  const error = (result.structuredContent as { error?: { code?: string; connect_url?: string } } | undefined)?.error;
+  const error = readToolError(result);
   assert.equal(error?.code, 'CONNECT_REQUIRED', JSON.stringify(result));
   const url = error?.connect_url as string;
   assert.ok(JSON.stringify(result.content).includes(url), 'the sentence itself carries the link');

@@ -1,5 +1,5 @@
 import { createMcpHandler, legacyStatelessFallback } from '@modelcontextprotocol/server';
-import { asSwitchboardError, SwitchboardError, toJsonRpcError, toToolErrorResult } from '@switchboard/errors';
+import { asSwitchboardError, SwitchboardError, toJsonRpcError } from '@switchboard/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EventHub } from '../events/event-hub.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
@@ -24,6 +24,7 @@ import { buildProtocolServer } from './protocol-server.ts';
 import { type FetchHandler, serveWithSdk } from './sdk-bridge.ts';
 import { SdkEventBus } from './sdk-event-bus.ts';
 import { relayToolCall, writeSingle } from './tool-call-relay.ts';
+import { toolErrorResultFor } from './tool-error-result.ts';
 
 export interface McpRoutesOptions {
   registry: UpstreamRegistry;
@@ -359,7 +360,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
         `The key "${key.name}" does not grant ${name}; ask an admin to add a scope such as "${name}" or "${upstream}_*".`,
         { details: { missing_scope: name } },
       );
-      return writeToolError(reply, id, era, accept, denied, {});
+      return writeToolError(reply, id, era, accept, toolErrorResultFor(denied, entry), {});
     }
     const admitted = await admission.admit(key, { method: 'tools/call', upstream, tool: name });
     if (!admitted.allowed) {
@@ -370,7 +371,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
         `Rate limit for ${name}: ${r.limit} per ${describeWindow(r.windowS)} (${r.scope}); retry in ${r.retryAfterS} s.`,
         { retryAfterS: r.retryAfterS, details: { limit: r.limit, window_s: r.windowS, scope: r.scope } },
       );
-      return writeToolError(reply, id, era, accept, limited, admitted.headers);
+      return writeToolError(reply, id, era, accept, toolErrorResultFor(limited, entry), admitted.headers);
     }
 
     reply.hijack();
@@ -426,10 +427,9 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     id: JsonRpcId,
     era: 'legacy' | 'modern',
     accept: AcceptedForms,
-    error: SwitchboardError,
+    result: Record<string, unknown>,
     headers: Record<string, string>,
   ) {
-    const result: Record<string, unknown> = toToolErrorResult(error);
     if (era === 'modern') result['resultType'] = 'complete';
     reply.hijack();
     writeSingle(reply.raw, { jsonrpc: '2.0', id, result }, accept, headers);

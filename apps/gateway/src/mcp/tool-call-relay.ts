@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { asSwitchboardError, SwitchboardError, toToolErrorResult } from '@switchboard/errors';
+import { asSwitchboardError, SwitchboardError } from '@switchboard/errors';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../upstreams/json-rpc.ts';
 import { isObject, META } from '../upstreams/json-rpc.ts';
 import type { CatalogEntry } from '../upstreams/upstream-registry.ts';
@@ -8,6 +8,7 @@ import type { CallerKey } from './caller-key.ts';
 import type { ClientRequestBridge } from './client-request-bridge.ts';
 import { HELD_INPUT_KEY, HeldCall, type HeldEvent, isHeldState, resumeHeldCall } from './held-calls.ts';
 import { SseWriter } from './sse-writer.ts';
+import { toolErrorResultFor } from './tool-error-result.ts';
 
 export interface ToolCall {
   message: JsonRpcRequest;
@@ -249,7 +250,7 @@ function toolFailure(error: unknown, entry: CatalogEntry): Record<string, unknow
           context: { upstream: entry.upstream.name },
         })
       : failure;
-  return toToolErrorResult(named) as unknown as Record<string, unknown>;
+  return toolErrorResultFor(named, entry);
 }
 
 /** The era's result shape: modern results carry `resultType` and the gateway's identity; legacy ones neither. */
