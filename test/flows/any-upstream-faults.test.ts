@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { readToolError } from '@switchboard/errors';
 import { v1StdioServerCommand } from '../fixtures/v1-stdio-server.ts';
 import { startV1StreamableHttpServer, type V1StreamableHttpServer } from '../fixtures/v1-streamable-http-server.ts';
 import { baseEnv, type RunningGateway, spawnGateway, startGateway } from '../support/gateway-harness.ts';
@@ -24,8 +25,7 @@ async function client(url: URL, token: string) {
 
 const textOf = (result: unknown) =>
   (result as CallToolResult).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-const errorCode = (result: unknown) =>
-  ((result as CallToolResult).structuredContent as { error?: { code?: string } } | undefined)?.error?.code;
+const errorCode = (result: unknown) => readToolError(result as CallToolResult)?.code;
 
 async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
