@@ -35,7 +35,7 @@ export {
   type ListKeysInput,
   type UpdateKeyInput,
 } from './key-service.ts';
-export type { KeyListQuery, KeyMatch, KeyPage, KeyStore, KeyUsageMark } from './key-store.ts';
+export type { KeyListQuery, KeyMatch, KeyPage, KeyStore, KeyUsageMark, RetiredSecret } from './key-store.ts';
 export { MemoryKeyStore } from './memory-key-store.ts';
 export { RedisKeyEvents, type RedisKeyEventsOptions } from './redis-key-events.ts';
 export { RedisKeyStore } from './redis-key-store.ts';
