@@ -41,3 +41,4 @@ export { RedisKeyEvents, type RedisKeyEventsOptions } from './redis-key-events.t
 export { RedisKeyStore } from './redis-key-store.ts';
 export { keyNameSchema, keyOwnerSchema } from './safe-text.ts';
 export { ADMIN_SCOPE, scopeAllows, scopeListSchema, scopePatternSchema } from './scopes.ts';
+export { type ScopeCatalog, unmatchedScopes } from './unmatched-scopes.ts';
