@@ -33,7 +33,11 @@ describe('admin scopes against the configured upstreams', { timeout: 60_000 }, (
       headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'y', ...body }),
     });
-    return { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      body: (await response.json()) as Record<string, unknown>,
+    };
   };
 
   test('a scope no configured upstream can grant is a problem naming it and the namespaces', async () => {
