@@ -16,6 +16,7 @@ import { connectProxy } from './connect/connect-proxy.ts';
 import { startGrantCleanup } from './connect/grant-cleanup.ts';
 import { createMemoryEventHub, createRedisEventHub, type EventHub } from './events/event-hub.ts';
 import { createKeyEvents, createKeyStore, KeyAuthenticator, type KeyEvents, KeyService } from './keys/index.ts';
+import type { ScopeCatalog } from './keys/unmatched-scopes.ts';
 import { InFlightCalls } from './mcp/in-flight-calls.ts';
 import { LegacySessions } from './mcp/legacy-sessions.ts';
 import { createOAuthFrontDoor, type OAuthFrontDoor } from './oauth/index.ts';
@@ -207,6 +208,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     audit,
     adminToken,
     usage: (keyId: string, hours: number) => limiter.usage(keyId, { hours }),
+    scopeCatalog: () => scopeCatalogOf(upstreams, registry),
     logLevel: config.LOG_LEVEL,
     metrics: metrics.registry,
     readiness,
@@ -253,4 +255,20 @@ function instructionsFor(upstreams: string[]): string {
     'Tool names start with their service (gmail_, drive_, blotato_). A result with isError explains what went wrong;',
     'when it says RATE_LIMITED, wait the number of seconds it gives before retrying.',
   ].join(' ');
+}
+
+/** What key scopes can grant now, read from the configuration and the registry's current lists. */
+function scopeCatalogOf(
+  upstreams: readonly { name: string; prefix: boolean }[],
+  registry: Pick<UpstreamRegistry, 'tools' | 'prompts'>,
+): ScopeCatalog {
+  const names = new Map<string, string[]>();
+  for (const catalog of [registry.tools, registry.prompts]) {
+    for (const [name, entry] of catalog) {
+      const list = names.get(entry.upstream.name) ?? [];
+      list.push(name);
+      names.set(entry.upstream.name, list);
+    }
+  }
+  return { upstreams: upstreams.map((u) => ({ name: u.name, prefixed: u.prefix })), names };
 }

@@ -14,6 +14,12 @@ import { scopeListSchema } from '../keys/scopes.ts';
  */
 
 const isoTime = z.iso.datetime({ offset: true });
+const allowUnknownScopes = z
+  .boolean()
+  .optional()
+  .describe(
+    'Accept scopes that match no configured upstream (meant for an upstream not configured yet); without it such scopes are a 400.',
+  );
 const MAX_GRACE_S = 30 * 86_400;
 
 export const keyIdParamsSchema = z.strictObject({
@@ -24,9 +30,12 @@ export const createKeyBodySchema = z
   .strictObject({
     name: keyNameSchema,
     owner: keyOwnerSchema.optional().describe('Who the key is for (free text, e.g. an email address).'),
-    scopes: scopeListSchema.describe('Glob patterns over tool and upstream names (`*`, `gmail_*`), or `admin`.'),
+    scopes: scopeListSchema.describe(
+      'Tool names or `<prefix>*` patterns (`*`, `gmail_*`, `gmail_search_threads`), or `admin`; each must match a configured upstream.',
+    ),
     limits: keyLimitsSchema.optional(),
     expires_at: isoTime.nullable().optional(),
+    allow_unknown_scopes: allowUnknownScopes,
   })
   .meta({ id: 'AdminCreateKeyRequest' });
 
@@ -37,8 +46,12 @@ export const updateKeyBodySchema = z
     scopes: scopeListSchema.optional(),
     limits: keyLimitsSchema.optional(),
     expires_at: isoTime.nullable().optional(),
+    allow_unknown_scopes: allowUnknownScopes,
   })
-  .refine((body) => Object.values(body).some((v) => v !== undefined), 'Send at least one field to change.')
+  .refine(
+    ({ allow_unknown_scopes: _flag, ...fields }) => Object.values(fields).some((v) => v !== undefined),
+    'Send at least one field to change.',
+  )
   .meta({ id: 'AdminUpdateKeyRequest' });
 
 export const rotateKeyBodySchema = z

@@ -11,6 +11,7 @@ import type { KeyEvents } from '../keys/key-events.ts';
 import { KeyService } from '../keys/key-service.ts';
 import type { KeyStore } from '../keys/key-store.ts';
 import type { RedisTestFixture } from '../keys/test-fixtures.ts';
+import type { ScopeCatalog } from '../keys/unmatched-scopes.ts';
 import { buildAdminApp } from './build-admin-app.ts';
 
 /** Test-only: an admin app on in-memory or Redis adapters, with captured logs and a fixed admin token. */
@@ -36,7 +37,19 @@ export interface AdminHarness {
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
-export async function adminHarness(options: { redis?: RedisTestFixture; clock?: Clock } = {}): Promise<AdminHarness> {
+/** The default upstreams, as `npm start` configures them; gmail has listed a few tools, the others nothing yet. */
+export const TEST_SCOPE_CATALOG: ScopeCatalog = {
+  upstreams: [
+    { name: 'blotato', prefixed: true },
+    { name: 'gmail', prefixed: true },
+    { name: 'drive', prefixed: true },
+  ],
+  names: new Map([['gmail', ['gmail_search_threads', 'gmail_get_thread', 'gmail_create_draft']]]),
+};
+
+export async function adminHarness(
+  options: { redis?: RedisTestFixture; clock?: Clock; scopeCatalog?: ScopeCatalog } = {},
+): Promise<AdminHarness> {
   const clock = options.clock ?? systemClock;
   const fixture = options.redis;
   const store = createKeyStore({ redis: fixture?.redis, prefix: fixture?.prefix, clock });
@@ -63,6 +76,7 @@ export async function adminHarness(options: { redis?: RedisTestFixture; clock?: 
       usageCalls.push({ keyId, hours });
       return { gmail_search_threads: { calls: 12, refused: 2 } };
     },
+    scopeCatalog: () => options.scopeCatalog ?? TEST_SCOPE_CATALOG,
     logLevel: 'trace',
     logStream,
   });

@@ -127,6 +127,36 @@ describe('admin API: bad requests get problems and change nothing', () => {
     });
   }
 
+  test('scopes that grant nothing are refused, naming them and the upstream namespaces', async () => {
+    for (const scopes of [['bogus'], ['nosuch_*'], ['gmail_*', 'gmial_*'], ['gmail_serch_threads']]) {
+      const problem = await rejected(
+        `scopes ${scopes}`,
+        { method: 'POST', url: '/admin/v1/keys', body: { name: 'y', scopes } },
+        400,
+        'VALIDATION_FAILED',
+      );
+      const unknown = scopes.filter((s) => s !== 'gmail_*');
+      assert.deepEqual(problem['unknown_scopes'], unknown);
+      assert.deepEqual(problem['namespaces'], ['blotato', 'gmail', 'drive']);
+      assert.match(String(problem['detail']), new RegExp(`"${unknown[0]!.replace('*', '\\*')}"`));
+      assert.match(String(problem['detail']), /blotato_, gmail_, drive_/);
+      assert.match(String(problem['detail']), /allow_unknown_scopes/);
+    }
+    const problem = await rejected(
+      'a scope update',
+      { method: 'PATCH', url: `/admin/v1/keys/${key.id}`, body: { scopes: ['gmail_*', 'bogus'] } },
+      400,
+      'VALIDATION_FAILED',
+    );
+    assert.deepEqual(problem['unknown_scopes'], ['bogus']);
+    await rejected(
+      'the flag alone is no change',
+      { method: 'PATCH', url: `/admin/v1/keys/${key.id}`, body: { allow_unknown_scopes: true } },
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+
   test('unknown and malformed key ids', async () => {
     await rejected(
       'unknown id',

@@ -91,6 +91,19 @@ describe('admin API: happy paths', () => {
     assert.deepEqual(now.limits, { key: null });
   });
 
+  test('scopes: any configured namespace, listed tools, exact names of a down upstream; the flag for the rest', async () => {
+    const accepted = ['*', 'admin', 'gmail_*', 'gmail_search_threads', 'drive_*', 'drive_search_files', 'blotato_*'];
+    assert.deepEqual((await h.createKey({ scopes: accepted })).scopes, accepted);
+    const future = await h.createKey({ scopes: ['notion_*', 'gmail_*'], allow_unknown_scopes: true });
+    assert.deepEqual(future.scopes, ['notion_*', 'gmail_*']);
+    assert.equal('allow_unknown_scopes' in future, false, 'the flag is not stored');
+    const response = await h.call('PATCH', `/admin/v1/keys/${future.id}`, {
+      body: { scopes: ['linear_*'], allow_unknown_scopes: true },
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(response.json().scopes, ['linear_*']);
+  });
+
   test('POST /keys/{id}/rotate: new token, old one kept for the grace (default 24 h, settable, 0 = now)', async () => {
     const key = await h.createKey();
     const rotated = (await h.call('POST', `/admin/v1/keys/${key.id}/rotate`)).json();

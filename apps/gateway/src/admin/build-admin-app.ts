@@ -12,6 +12,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { healthRoutes, type ReadinessReport } from '../health/health-routes.ts';
 import type { KeyAuthenticator } from '../keys/key-authenticator.ts';
 import type { KeyService } from '../keys/key-service.ts';
+import type { ScopeCatalog } from '../keys/unmatched-scopes.ts';
 import { adminAuthHook } from './admin-auth.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { keyRoutes } from './key-routes.ts';
@@ -25,6 +26,8 @@ export interface AdminAppDeps {
   adminToken: string;
   /** Calls and refusals per tool/upstream of one key over the last `hours` (from the rate limiter). */
   usage: (keyId: string, hours: number) => Promise<Record<string, { calls: number; refused: number }>>;
+  /** Configured upstreams and what they list, so a scope that grants nothing is refused; unset = not checked. */
+  scopeCatalog?: (() => ScopeCatalog) | undefined;
   logLevel?: string | undefined;
   /** Where logs go (default stdout); tests capture them here. */
   logStream?: Writable | undefined;
@@ -126,7 +129,7 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
       await v1.register(async (secured) => {
         secured.addHook('onRoute', (route) => each(route, (method) => guarded.add(`${method} ${route.url}`)));
         secured.addHook('onRequest', adminAuthHook(deps));
-        await secured.register(keyRoutes, { keys: deps.keys, usage: deps.usage });
+        await secured.register(keyRoutes, { keys: deps.keys, usage: deps.usage, scopeCatalog: deps.scopeCatalog });
         await secured.register(auditRoutes, { audit: deps.audit });
         for (const plugin of deps.plugins ?? []) await secured.register(plugin);
       });

@@ -1,6 +1,7 @@
 import { SwitchboardError } from '@switchboard/errors';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { KeyService } from '../keys/key-service.ts';
+import { type ScopeCatalog, unmatchedScopes } from '../keys/unmatched-scopes.ts';
 import { actorOf } from './admin-auth.ts';
 import {
   createKeyBodySchema,
@@ -21,13 +22,21 @@ import {
 export interface KeyRoutesOptions {
   keys: KeyService;
   usage: (keyId: string, hours: number) => Promise<Record<string, { calls: number; refused: number }>>;
+  /** What scopes can grant now; unset, any well-formed scope is accepted. */
+  scopeCatalog?: (() => ScopeCatalog) | undefined;
 }
 
 const tags = ['keys'];
 
 /** `/keys…`: create, list, read, change, rotate, revoke and usage of team API keys. */
-export const keyRoutes: FastifyPluginAsyncZod<KeyRoutesOptions> = async (app, { keys, usage }) => {
+export const keyRoutes: FastifyPluginAsyncZod<KeyRoutesOptions> = async (app, { keys, usage, scopeCatalog }) => {
   const view = (record: Parameters<typeof toKeyView>[0]) => toKeyView(record, keys.statusOf(record));
+  const checkScopes = (scopes: string[] | undefined, allowUnknown: boolean | undefined) => {
+    if (scopes === undefined || allowUnknown === true || scopeCatalog === undefined) return;
+    const catalog = scopeCatalog();
+    const unknown = unmatchedScopes(scopes, catalog);
+    if (unknown.length > 0) throw unknownScopesError(unknown, catalog);
+  };
 
   app.post(
     '/keys',
@@ -41,6 +50,7 @@ export const keyRoutes: FastifyPluginAsyncZod<KeyRoutesOptions> = async (app, { 
     },
     async (request, reply) => {
       const body = request.body;
+      checkScopes(body.scopes, body.allow_unknown_scopes);
       const { key, token } = await keys.create(
         {
           name: body.name,
@@ -98,6 +108,7 @@ export const keyRoutes: FastifyPluginAsyncZod<KeyRoutesOptions> = async (app, { 
     },
     async (request) => {
       const body = request.body;
+      checkScopes(body.scopes, body.allow_unknown_scopes);
       const record = await keys.update(
         request.params.id,
         {
@@ -177,3 +188,14 @@ export const keyRoutes: FastifyPluginAsyncZod<KeyRoutesOptions> = async (app, { 
     },
   );
 };
+
+function unknownScopesError(unknown: string[], catalog: ScopeCatalog): SwitchboardError {
+  const namespaces = catalog.upstreams.map((u) => u.name);
+  const quoted = unknown.map((s) => `"${s}"`).join(', ');
+  const known = namespaces.length === 0 ? 'none is configured' : namespaces.map((n) => `${n}_`).join(', ');
+  return new SwitchboardError(
+    'VALIDATION_FAILED',
+    `${unknown.length === 1 ? 'Scope' : 'Scopes'} ${quoted} ${unknown.length === 1 ? 'grants' : 'grant'} nothing: no tool of a configured upstream matches (upstream namespaces: ${known}; e.g. "${namespaces[0] ?? 'gmail'}_*" or "*"). For an upstream not configured yet, send "allow_unknown_scopes": true (CLI: --allow-unknown-scopes).`,
+    { details: { unknown_scopes: unknown, namespaces } },
+  );
+}

@@ -93,6 +93,35 @@ describe('admin CLI against a listening admin app', () => {
     assert.equal(JSON.parse(wrongToken.stderr).code, 'UNAUTHENTICATED');
   });
 
+  test('scopes that grant nothing are refused unless --allow-unknown-scopes says they are for a future upstream', async () => {
+    const refused = await cli(['keys', 'create', '--name', 'y', '--scopes', 'bogus,gmail_*']);
+    assert.equal(refused.code, 1);
+    const problem = JSON.parse(refused.stderr);
+    assert.equal(problem.code, 'VALIDATION_FAILED');
+    assert.deepEqual(problem.unknown_scopes, ['bogus']);
+    assert.match(problem.detail, /--allow-unknown-scopes/);
+
+    const created = await cli(['keys', 'create', '--name', 'y', '--scopes', 'notion_*', '--allow-unknown-scopes']);
+    assert.equal(created.code, 0, created.stderr);
+    const key = JSON.parse(created.stdout);
+    assert.deepEqual(key.scopes, ['notion_*']);
+
+    const update = await cli(['keys', 'update', key.id, '--scopes', 'nosuch_*']);
+    assert.equal(update.code, 1);
+    assert.deepEqual(JSON.parse(update.stderr).unknown_scopes, ['nosuch_*']);
+    const forced = await cli(['keys', 'update', key.id, '--scopes', 'nosuch_*', '--allow-unknown-scopes']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.deepEqual(JSON.parse(forced.stdout).scopes, ['nosuch_*']);
+  });
+
+  test('SWITCHBOARD_ADMIN_URL works with or without /admin/v1 (and a trailing slash)', async () => {
+    for (const form of [url, `${url}/`, `${url}/admin/v1`, `${url}/admin/v1/`]) {
+      const listed = await cli(['keys', 'list', '--json'], { SWITCHBOARD_ADMIN_URL: form });
+      assert.equal(listed.code, 0, `${form}: ${listed.stderr}`);
+      assert.ok(Array.isArray(JSON.parse(listed.stdout).items), form);
+    }
+  });
+
   test('configuration and usage errors exit 2; an unreachable API exits 1', async () => {
     const noToken = await cli(['keys', 'list'], { SWITCHBOARD_ADMIN_TOKEN: undefined });
     assert.equal(noToken.code, 2);

@@ -9,6 +9,17 @@ export interface AdminCliIo {
 
 export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:8081';
 
+const ALLOW_UNKNOWN_HELP = 'accept scopes that match no configured upstream (for one not configured yet)';
+
+/**
+ * The admin listener's origin from SWITCHBOARD_ADMIN_URL. Both `http://host:8081` and the `admin API` line
+ * `npm start` prints (`http://host:8081/admin/v1`) are accepted, so copying either works.
+ */
+export function adminBaseUrl(configured: string | undefined): string {
+  const url = (configured === undefined || configured === '' ? DEFAULT_ADMIN_URL : configured).replace(/\/+$/, '');
+  return url.replace(/\/admin\/v1$/, '');
+}
+
 /** Exit codes: 0 done, 1 the admin API refused or could not be reached, 2 bad usage or configuration. */
 const EXIT_API = 1;
 const EXIT_USAGE = 2;
@@ -40,7 +51,7 @@ interface KeyView {
  */
 export async function runAdminCli(argv: readonly string[], io: AdminCliIo): Promise<number> {
   const doFetch = io.fetch ?? fetch;
-  const baseUrl = (io.env['SWITCHBOARD_ADMIN_URL'] ?? DEFAULT_ADMIN_URL).replace(/\/+$/, '');
+  const baseUrl = adminBaseUrl(io.env['SWITCHBOARD_ADMIN_URL']);
 
   const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const token = io.env['SWITCHBOARD_ADMIN_TOKEN'];
@@ -81,7 +92,7 @@ export async function runAdminCli(argv: readonly string[], io: AdminCliIo): Prom
     .description('Manage Switchboard team API keys through the admin API.')
     .addHelpText(
       'after',
-      `\nEnvironment:\n  SWITCHBOARD_ADMIN_URL    admin API base URL (default ${DEFAULT_ADMIN_URL})\n  SWITCHBOARD_ADMIN_TOKEN  admin token or admin-scoped API key`,
+      `\nEnvironment:\n  SWITCHBOARD_ADMIN_URL    admin listener, with or without /admin/v1 (default ${DEFAULT_ADMIN_URL})\n  SWITCHBOARD_ADMIN_TOKEN  admin token or admin-scoped API key`,
     )
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -101,11 +112,20 @@ export async function runAdminCli(argv: readonly string[], io: AdminCliIo): Prom
     )
     .option('--limits <json>', 'limits as JSON, e.g. \'{"key":{"limit":100,"window_s":60}}\'', parseJsonOption)
     .option('--expires-at <time>', 'ISO 8601 expiry, e.g. 2026-12-31T00:00:00Z')
+    .option('--allow-unknown-scopes', ALLOW_UNKNOWN_HELP)
     .action(
-      async (options: { name: string; owner?: string; scopes: string[]; limits?: unknown; expiresAt?: string }) => {
+      async (options: {
+        name: string;
+        owner?: string;
+        scopes: string[];
+        limits?: unknown;
+        expiresAt?: string;
+        allowUnknownScopes?: boolean;
+      }) => {
         const created = (await api('POST', '/keys', {
           name: options.name,
           scopes: options.scopes,
+          ...(options.allowUnknownScopes === true ? { allow_unknown_scopes: true } : {}),
           ...(options.owner === undefined ? {} : { owner: options.owner }),
           ...(options.limits === undefined ? {} : { limits: options.limits }),
           ...(options.expiresAt === undefined ? {} : { expires_at: options.expiresAt }),
@@ -187,6 +207,7 @@ export async function runAdminCli(argv: readonly string[], io: AdminCliIo): Prom
     .option('--limits <json>', 'limits as JSON (replaces the current limits)', parseJsonOption)
     .option('--expires-at <time>', 'ISO 8601 expiry')
     .option('--no-expiry', 'remove the expiry')
+    .option('--allow-unknown-scopes', ALLOW_UNKNOWN_HELP)
     .action(
       async (
         id: string,
@@ -197,6 +218,7 @@ export async function runAdminCli(argv: readonly string[], io: AdminCliIo): Prom
           limits?: unknown;
           expiresAt?: string;
           expiry: boolean;
+          allowUnknownScopes?: boolean;
         },
       ) => {
         const body: Record<string, unknown> = {};
@@ -206,6 +228,7 @@ export async function runAdminCli(argv: readonly string[], io: AdminCliIo): Prom
         if (options.limits !== undefined) body['limits'] = options.limits;
         if (options.expiresAt !== undefined) body['expires_at'] = options.expiresAt;
         if (!options.expiry) body['expires_at'] = null;
+        if (options.allowUnknownScopes === true) body['allow_unknown_scopes'] = true;
         print(await api('PATCH', `/keys/${encodeURIComponent(id)}`, body));
       },
     );

@@ -14,6 +14,6 @@ export interface KeyStoreOptions {
 
 export function createKeyStore(options: KeyStoreOptions = {}): KeyStore {
   const clock = options.clock ?? systemClock;
-  if (options.redis === undefined) return new MemoryKeyStore();
+  if (options.redis === undefined) return new MemoryKeyStore({ clock });
   return new RedisKeyStore(options.redis, { prefix: options.prefix ?? 'sb:', clock });
 }

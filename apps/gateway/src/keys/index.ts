@@ -35,9 +35,10 @@ export {
   type ListKeysInput,
   type UpdateKeyInput,
 } from './key-service.ts';
-export type { KeyListQuery, KeyMatch, KeyPage, KeyStore, KeyUsageMark } from './key-store.ts';
+export type { KeyListQuery, KeyMatch, KeyPage, KeyStore, KeyUsageMark, RetiredSecret } from './key-store.ts';
 export { MemoryKeyStore } from './memory-key-store.ts';
 export { RedisKeyEvents, type RedisKeyEventsOptions } from './redis-key-events.ts';
 export { RedisKeyStore } from './redis-key-store.ts';
 export { keyNameSchema, keyOwnerSchema } from './safe-text.ts';
 export { ADMIN_SCOPE, scopeAllows, scopeListSchema, scopePatternSchema } from './scopes.ts';
+export { type ScopeCatalog, unmatchedScopes } from './unmatched-scopes.ts';

@@ -138,7 +138,7 @@ export class KeyAuthenticator {
 
   async #load(hash: string): Promise<CacheEntry> {
     const epoch = this.#epoch;
-    const match: KeyMatch | null = await sharedRead(this.#inFlight, hash, () => this.#store.findByHash(hash));
+    const match: KeyMatch | null = await sharedRead(this.#inFlight, hash, () => this.#find(hash));
     const entry: CacheEntry = {
       keyId: match?.record.id ?? null,
       snapshot: match === null ? null : snapshotOf(match),
@@ -147,6 +147,22 @@ export class KeyAuthenticator {
     };
     if (epoch === this.#epoch) this.#remember(hash, entry);
     return entry;
+  }
+
+  /**
+   * The key holding this secret, or the key that held it until a rotation retired it: then the match carries
+   * a secret that has stopped (so the refusal is "rotated", or "revoked" if the key was revoked since), never
+   * one that authenticates.
+   */
+  async #find(hash: string): Promise<KeyMatch | null> {
+    const match = await this.#store.findByHash(hash);
+    if (match !== null) return match;
+    const retired = await this.#store.findRetired(hash);
+    if (retired === null) return null;
+    const record = await this.#store.get(retired.keyId);
+    if (record === null) return null;
+    const stoppedAt = Math.min(retired.retiredAt, this.#clock.now());
+    return { record, secret: { hash, prefix: retired.prefix, createdAt: stoppedAt, expiresAt: stoppedAt } };
   }
 
   #remember(hash: string, entry: CacheEntry): void {

@@ -5,7 +5,7 @@ import { generateApiKeyToken } from './api-key-token.ts';
 import { createKeyStore } from './create-key-store.ts';
 import { newKeyId } from './key-id.ts';
 import type { KeyRecord } from './key-record.ts';
-import type { KeyStore } from './key-store.ts';
+import { type KeyStore, RETIRED_SECRET_TTL_MS } from './key-store.ts';
 import { type RedisTestFixture, redisTestFixture } from './test-fixtures.ts';
 
 /** The same contract for every KeyStore: the in-memory default and Redis. */
@@ -77,6 +77,46 @@ function keyStoreContract(
       assert.equal((await store.get(r.id))?.name, 'renamed');
       assert.equal((await store.findByHash(next.hash))?.record.id, r.id);
       assert.equal(await store.findByHash(r.secrets[0]!.hash), null);
+    });
+
+    test('a removed secret is remembered as retired (key id, prefix, when; never the token) for the TTL', async () => {
+      const { record: r, token } = record();
+      await store.insert(r);
+      const old = r.secrets[0]!;
+      assert.equal(await store.findRetired(old.hash), null, 'a current secret is not retired');
+      const next = generateApiKeyToken();
+      await store.update(r.id, (current) => ({
+        ...current,
+        secrets: [{ hash: next.hash, prefix: next.prefix, createdAt: clock.now(), expiresAt: null }],
+      }));
+      const retired = await store.findRetired(old.hash);
+      assert.deepEqual(retired, { keyId: r.id, prefix: old.prefix, retiredAt: clock.now() });
+      assert.equal(JSON.stringify(retired).includes(token), false);
+      assert.equal(await store.findByHash(old.hash), null, 'a retired secret never matches as a live one');
+      assert.equal(await store.findRetired(next.hash), null);
+      assert.equal(await store.findRetired(generateApiKeyToken().hash), null);
+      clock.advance(RETIRED_SECRET_TTL_MS);
+      assert.equal(await store.findRetired(old.hash), null, 'forgotten after the TTL');
+    });
+
+    test('a secret in its rotation grace is retired only once the grace is over, at its end', async () => {
+      const { record: r } = record();
+      const second = generateApiKeyToken();
+      const graceEnd = clock.now() + 60_000;
+      await store.insert({
+        ...r,
+        secrets: [
+          { hash: second.hash, prefix: second.prefix, createdAt: clock.now(), expiresAt: null },
+          { ...r.secrets[0]!, expiresAt: graceEnd },
+        ],
+      });
+      assert.equal(await store.findRetired(r.secrets[0]!.hash), null);
+      clock.advance(60_000);
+      assert.deepEqual(await store.findRetired(r.secrets[0]!.hash), {
+        keyId: r.id,
+        prefix: r.secrets[0]!.prefix,
+        retiredAt: graceEnd,
+      });
     });
 
     test('update of an unknown id is null; a throwing change leaves the record untouched', async () => {

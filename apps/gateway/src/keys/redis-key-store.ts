@@ -13,6 +13,10 @@ import {
   type KeyStore,
   type KeyUsageMark,
   LIST_SCAN_BUDGET,
+  liveRetirement,
+  RETIRED_SECRET_TTL_MS,
+  type RetiredSecret,
+  retirement,
 } from './key-store.ts';
 import { storeIo } from './store-unavailable.ts';
 
@@ -29,6 +33,8 @@ const touchKeyLua = readFileSync(new URL('./lua/touch-key.lua', import.meta.url)
 /** How long an expiring secret's index entry outlives the secret, so late callers hear "expired", not "unknown". */
 const INDEX_SLACK_MS = 60 * 60 * 1000;
 const UPDATE_ATTEMPTS = 10;
+
+const retiredSecretSchema = z.object({ keyId: z.string(), prefix: z.string(), retiredAt: z.number() });
 
 /** The stored JSON (usage marks live in their own hash fields, written by touch-key.lua). */
 const storedRecordSchema = z.object({
@@ -52,6 +58,8 @@ const storedRecordSchema = z.object({
  *   <prefix>key:{<key id>}       hash: record (JSON), version, last_used_at, last_used_ip
  *   <prefix>keyhash:{<sha256>}   string: key id (expires after a rotated-out secret's grace)
  *   <prefix>keys:{index}         sorted set (score 0) of key ids, read in lexical = creation order
+ *   <prefix>keyretired:{<sha256>} string: JSON {keyId, prefix, retiredAt} of a secret that stopped working
+ *                                (expires RETIRED_SECRET_TTL_MS after it stopped)
  * Writes go record first, then index: a reader that sees an index entry without the matching secret in the
  * record treats the secret as unknown.
  */
@@ -115,6 +123,13 @@ export class RedisKeyStore implements KeyStore {
     return record === null || record === undefined || secret === undefined ? null : { record, secret };
   }
 
+  async findRetired(hash: string): Promise<RetiredSecret | null> {
+    const stored = await io(() => this.#redis.get(this.#retiredKey(hash)));
+    if (stored === null) return null;
+    const parsed = retiredSecretSchema.safeParse(JSON.parse(stored));
+    return parsed.success ? liveRetirement(parsed.data, this.#clock.now()) : null;
+  }
+
   async list(query: KeyListQuery): Promise<KeyPage> {
     const items: KeyRecord[] = [];
     let last = query.cursor;
@@ -154,12 +169,20 @@ export class RedisKeyStore implements KeyStore {
     };
   }
 
-  /** Points every secret's hash at the key; drops hashes of removed secrets; expiring secrets' entries expire. */
+  /**
+   * Points every secret's hash at the key; drops hashes of removed secrets and remembers them as retired;
+   * expiring secrets' entries expire, and their retirement is written ahead (it answers once the index
+   * entry is gone, while the record may still hold the secret).
+   */
   async #reindex(id: string, before: KeyRecord['secrets'], after: KeyRecord['secrets']): Promise<void> {
     const now = this.#clock.now();
     const kept = new Set(after.map((s) => s.hash));
     const writes: Promise<unknown>[] = [];
-    for (const secret of before) if (!kept.has(secret.hash)) writes.push(this.#redis.del(this.#hashKey(secret.hash)));
+    for (const secret of before) {
+      if (kept.has(secret.hash)) continue;
+      writes.push(this.#redis.del(this.#hashKey(secret.hash)));
+      writes.push(this.#retire(secret.hash, retirement(id, secret, now), now));
+    }
     for (const secret of after) {
       const key = this.#hashKey(secret.hash);
       if (secret.expiresAt === null) {
@@ -169,8 +192,15 @@ export class RedisKeyStore implements KeyStore {
       // Relative TTL from the injected clock, so a test clock never makes Redis drop an entry early.
       const ttl = secret.expiresAt - now + INDEX_SLACK_MS;
       writes.push(ttl > 0 ? this.#redis.set(key, id, 'PX', ttl) : this.#redis.del(key));
+      writes.push(this.#retire(secret.hash, { keyId: id, prefix: secret.prefix, retiredAt: secret.expiresAt }, now));
     }
     await Promise.all(writes);
+  }
+
+  #retire(hash: string, retired: RetiredSecret, now: number): Promise<unknown> {
+    const ttl = retired.retiredAt + RETIRED_SECRET_TTL_MS - now;
+    if (ttl <= 0) return Promise.resolve();
+    return this.#redis.set(this.#retiredKey(hash), JSON.stringify(retired), 'PX', ttl);
   }
 
   #recordKey(id: string): string {
@@ -179,6 +209,10 @@ export class RedisKeyStore implements KeyStore {
 
   #hashKey(hash: string): string {
     return `${this.#prefix}keyhash:{${hash}}`;
+  }
+
+  #retiredKey(hash: string): string {
+    return `${this.#prefix}keyretired:{${hash}}`;
   }
 
   #listKey(): string {

@@ -45,7 +45,15 @@ function escapeGlob(text: string): string {
 
 /** Test-only: a KeyStore that counts calls, so a test can prove the hot path does not reach the store. */
 export function countingKeyStore(inner: KeyStore): { store: KeyStore; counts: Record<keyof KeyStore, number> } {
-  const counts: Record<keyof KeyStore, number> = { insert: 0, get: 0, update: 0, findByHash: 0, list: 0, markUsed: 0 };
+  const counts: Record<keyof KeyStore, number> = {
+    insert: 0,
+    get: 0,
+    update: 0,
+    findByHash: 0,
+    findRetired: 0,
+    list: 0,
+    markUsed: 0,
+  };
   const counted = <A extends unknown[], R>(name: keyof KeyStore, fn: (...args: A) => R) => {
     return (...args: A): R => {
       counts[name]++;
@@ -57,6 +65,7 @@ export function countingKeyStore(inner: KeyStore): { store: KeyStore; counts: Re
     get: counted('get', (id: string) => inner.get(id)),
     update: counted('update', (id: string, change: Parameters<KeyStore['update']>[1]) => inner.update(id, change)),
     findByHash: counted('findByHash', (hash: string) => inner.findByHash(hash)),
+    findRetired: counted('findRetired', (hash: string) => inner.findRetired(hash)),
     list: counted('list', (query: Parameters<KeyStore['list']>[0]) => inner.list(query)),
     markUsed: counted('markUsed', (marks: Parameters<KeyStore['markUsed']>[0]) => inner.markUsed(marks)),
   };
