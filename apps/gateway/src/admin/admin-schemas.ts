@@ -58,6 +58,12 @@ export const listKeysQuerySchema = z.strictObject({
   cursor: z.string().regex(KEY_ID_PATTERN, 'Use next_cursor from the previous page.').optional(),
   status: z.enum(['active', 'revoked', 'expired']).optional(),
   owner: keyOwnerSchema.optional(),
+  q: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Text found (case-insensitively) in the id, name, owner or display prefix.'),
 });
 
 export const usageQuerySchema = z.strictObject({ window: z.enum(['hour', 'day']).optional() });
@@ -68,6 +74,14 @@ export const auditQuerySchema = z.strictObject({
     .string()
     .regex(/^[0-9]{1,20}(-[0-9]{1,20})?$/, 'Use next_cursor from the previous page.')
     .optional(),
+  action: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('Entries whose action starts with this, e.g. `key.` or `key.rotate`.'),
+  actor: z.string().max(200).optional().describe('Entries of this actor (`admin-token`, a key id, `anonymous`).'),
+  target: z.string().max(200).optional().describe('Entries about this target, e.g. a key id.'),
+  outcome: z.enum(['success', 'failure', 'denied']).optional(),
 });
 
 const secretViewSchema = z.object({

@@ -9,6 +9,8 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { consolePlugin } from '../console/console-plugin.ts';
+import { ConsoleSessions } from '../console/console-sessions.ts';
 import { healthRoutes, type ReadinessReport } from '../health/health-routes.ts';
 import type { KeyAuthenticator } from '../keys/key-authenticator.ts';
 import type { KeyService } from '../keys/key-service.ts';
@@ -34,6 +36,8 @@ export interface AdminAppDeps {
   readiness?: (() => Promise<ReadinessReport>) | undefined;
   /** Further route groups under `/admin/v1`, behind the same admin authentication (OAuth clients, diagnostics). */
   plugins?: FastifyPluginAsync[] | undefined;
+  /** Serve the browser console at `/console` (default true). */
+  console?: boolean | undefined;
 }
 
 export interface AdminRoute {
@@ -94,7 +98,10 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
   const each = (route: { method: string | string[]; url: string }, fn: (method: string) => void) => {
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) fn(method);
   };
-  app.addHook('onRoute', (route) => each(route, (method) => routes.push({ method, url: route.url })));
+  // The console's pages have their own (cookie) guard and their own tests; adminRoutes is the REST API.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/console')) each(route, (method) => routes.push({ method, url: route.url }));
+  });
   app.decorate('adminRoutes', {
     getter: () => routes.map((r) => ({ ...r, public: !guarded.has(`${r.method} ${r.url}`) })),
   });
@@ -133,6 +140,12 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
     },
     { prefix: ADMIN_PREFIX },
   );
+
+  if (deps.console !== false) {
+    void app.register(
+      consolePlugin({ sessions: new ConsoleSessions(deps.adminToken), inject: (options) => app.inject(options) }),
+    );
+  }
 
   // Operational endpoints for the internal listener: probes and Prometheus scrape, no credentials.
   if (deps.readiness !== undefined) void app.register(healthRoutes, { readiness: deps.readiness });
