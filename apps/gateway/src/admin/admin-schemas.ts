@@ -123,6 +123,24 @@ export const usageViewSchema = z.object({
     .describe('Per tool or upstream: calls admitted and calls refused by a limit.'),
 });
 
+const outcomeSeriesSchema = z
+  .object({
+    ok: z.array(z.number()).describe('Calls that reached the upstream and did not fail (tool errors excluded).'),
+    error: z.array(z.number()).describe('Calls that failed: tool errors, upstream errors, timeouts.'),
+    rate_limited: z.array(z.number()).describe('Calls refused by a per-key limit.'),
+  })
+  .meta({ id: 'AdminOutcomeSeries' });
+
+export const usageSeriesSchema = z
+  .object({
+    window: z.enum(['hour', 'day']),
+    bucket_s: z.number().describe('Width of one bucket in seconds.'),
+    start_s: z.number().describe('Start of the oldest bucket (epoch seconds); the newest is the current one.'),
+    keys: z.record(z.string(), outcomeSeriesSchema).describe('Per key id; keys without calls are absent.'),
+    upstreams: z.record(z.string(), outcomeSeriesSchema).describe('Per upstream name.'),
+  })
+  .meta({ id: 'AdminUsageSeries' });
+
 const auditEntryViewSchema = z
   .object({
     id: z.string(),

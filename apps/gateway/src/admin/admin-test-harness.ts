@@ -11,6 +11,7 @@ import type { KeyEvents } from '../keys/key-events.ts';
 import { KeyService } from '../keys/key-service.ts';
 import type { KeyStore } from '../keys/key-store.ts';
 import type { RedisTestFixture } from '../keys/test-fixtures.ts';
+import { type CallCounters, createCallCounters } from '../usage/call-counters.ts';
 import { buildAdminApp } from './build-admin-app.ts';
 
 /** Test-only: an admin app on in-memory or Redis adapters, with captured logs and a fixed admin token. */
@@ -24,6 +25,8 @@ export interface AdminHarness {
   /** Every log line the app wrote. */
   logs: string[];
   usageCalls: { keyId: string; hours: number }[];
+  /** The in-memory call counters behind `GET /usage` (absent when a test builds its own app). */
+  calls?: CallCounters;
   call(
     method: InjectOptions['method'],
     url: string,
@@ -54,7 +57,9 @@ export async function adminHarness(options: { redis?: RedisTestFixture; clock?: 
     },
   });
   const usageCalls: { keyId: string; hours: number }[] = [];
+  const calls = createCallCounters({});
   const app = buildAdminApp({
+    calls,
     keys,
     authenticator,
     audit,
@@ -85,6 +90,7 @@ export async function adminHarness(options: { redis?: RedisTestFixture; clock?: 
     adminToken: TEST_ADMIN_TOKEN,
     logs,
     usageCalls,
+    calls,
     call,
     async createKey(body = {}) {
       const response = await call('POST', '/admin/v1/keys', { body: { name: 'alice', scopes: ['gmail_*'], ...body } });

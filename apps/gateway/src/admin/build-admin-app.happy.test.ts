@@ -219,6 +219,7 @@ describe('admin API: happy paths', () => {
       '/admin/v1/keys/{id}/revoke',
       '/admin/v1/keys/{id}/rotate',
       '/admin/v1/keys/{id}/usage',
+      '/admin/v1/usage',
     ]);
     const create = doc.paths['/admin/v1/keys'].post;
     const body = create.requestBody.content['application/json'].schema;

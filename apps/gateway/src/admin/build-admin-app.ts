@@ -14,10 +14,12 @@ import { ConsoleSessions } from '../console/console-sessions.ts';
 import { healthRoutes, type ReadinessReport } from '../health/health-routes.ts';
 import type { KeyAuthenticator } from '../keys/key-authenticator.ts';
 import type { KeyService } from '../keys/key-service.ts';
+import type { CallCounters } from '../usage/call-counters.ts';
 import { adminAuthHook } from './admin-auth.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { keyRoutes } from './key-routes.ts';
 import { registerProblemHandlers } from './problem-handler.ts';
+import { usageRoutes } from './usage-routes.ts';
 
 export interface AdminAppDeps {
   keys: KeyService;
@@ -27,6 +29,8 @@ export interface AdminAppDeps {
   adminToken: string;
   /** Calls and refusals per tool/upstream of one key over the last `hours` (from the rate limiter). */
   usage: (keyId: string, hours: number) => Promise<Record<string, { calls: number; refused: number }>>;
+  /** Per-minute and per-hour tools/call outcomes per key and upstream (`GET /usage`, the console's charts). */
+  calls?: CallCounters | undefined;
   logLevel?: string | undefined;
   /** Where logs go (default stdout); tests capture them here. */
   logStream?: Writable | undefined;
@@ -135,6 +139,7 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
         secured.addHook('onRequest', adminAuthHook(deps));
         await secured.register(keyRoutes, { keys: deps.keys, usage: deps.usage });
         await secured.register(auditRoutes, { audit: deps.audit });
+        if (deps.calls !== undefined) await secured.register(usageRoutes, { calls: deps.calls });
         for (const plugin of deps.plugins ?? []) await secured.register(plugin);
       });
     },

@@ -1,13 +1,21 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { issuedKeyViewSchema, keyPageSchema, keyViewSchema, usageViewSchema } from '../admin/admin-schemas.ts';
+import type {
+  issuedKeyViewSchema,
+  keyPageSchema,
+  keyViewSchema,
+  usageSeriesSchema,
+  usageViewSchema,
+} from '../admin/admin-schemas.ts';
 import { ApiProblem, type ConsoleKit } from './console-plugin.ts';
 import { html, type SafeHtml } from './html-template.ts';
+import { usageChart } from './usage-chart.ts';
 
 type KeyView = z.infer<typeof keyViewSchema>;
 type IssuedKey = z.infer<typeof issuedKeyViewSchema>;
 type KeyPage = z.infer<typeof keyPageSchema>;
 type UsageView = z.infer<typeof usageViewSchema>;
+type UsageSeries = z.infer<typeof usageSeriesSchema>;
 type Fields = Record<string, string | string[] | undefined>;
 
 const GRACE_CHOICES: { s: number; label: string }[] = [
@@ -130,7 +138,8 @@ export function keyPages(kit: ConsoleKit): FastifyPluginAsync {
         ),
       );
       const done = (request.query as Record<string, string | undefined>)['done'];
-      return detailPage(request, reply, key, { hour, day, done });
+      const series = await kit.api<UsageSeries>(request, 'GET', '/admin/v1/usage?window=hour').catch(() => undefined);
+      return detailPage(request, reply, key, { hour, day, done, series });
     });
 
     const detailPage = (
@@ -140,6 +149,7 @@ export function keyPages(kit: ConsoleKit): FastifyPluginAsync {
       extra: {
         hour?: UsageView | undefined;
         day?: UsageView | undefined;
+        series?: UsageSeries | undefined;
         done?: string | undefined;
         error?: string;
         fields?: Fields;
@@ -154,6 +164,8 @@ export function keyPages(kit: ConsoleKit): FastifyPluginAsync {
         {
           title: key.name,
           section: 'keys',
+          styles: ['uplot.css'],
+          scripts: ['uplot.js'],
           body: html`
             ${extra.done === undefined ? '' : html`<p class="notice" role="status">${NOTICES[extra.done] ?? 'Done.'}</p>`}
             ${extra.error === undefined ? '' : html`<p class="error" role="alert">${extra.error}</p>`}
@@ -186,6 +198,12 @@ export function keyPages(kit: ConsoleKit): FastifyPluginAsync {
               )}</tbody>
             </table>
             <h2>Usage</h2>
+            ${(() => {
+              const mine = extra.series?.keys[key.id];
+              return extra.series === undefined || mine === undefined
+                ? ''
+                : usageChart('tools/call, last hour', extra.series, mine);
+            })()}
             <table>
               <thead><tr><th>Tool or upstream</th><th class="num">Calls (hour)</th><th class="num">Refused (hour)</th><th class="num">Calls (day)</th><th class="num">Refused (day)</th></tr></thead>
               <tbody>
