@@ -51,7 +51,7 @@ ${(input.styles ?? []).map((s) => html`<link rel="stylesheet" href="/console/ass
 <h1>${input.title}</h1>
 ${input.body}
 </main>
-${['console.js', ...(input.scripts ?? [])].map((s) => html`<script src="/console/assets/${s}" defer></script>`)}
+${[...(input.scripts ?? []), 'console.js'].map((s) => html`<script src="/console/assets/${s}" defer></script>`)}
 </body>
 </html>
 `.text;
