@@ -134,6 +134,13 @@ describe('admin console in Chromium', { timeout: 120_000 }, () => {
     assert.equal(await refusedSoon(second), true, 'the revoked key is refused on /mcp');
   });
 
+  it('the upstreams page shows each upstream state and its tools', async () => {
+    await page.goto(`${gw.adminUrl}/console/upstreams`);
+    const card = page.locator('section', { has: page.getByRole('heading', { name: /^gmail/ }) });
+    assert.match((await card.getByRole('heading', { level: 2 }).textContent()) ?? '', /ready/);
+    assert.equal(await card.locator('code', { hasText: 'gmail_echo' }).count(), 1);
+  });
+
   it('a form with a forged CSRF token is refused and changes nothing', async () => {
     await page.goto(`${gw.adminUrl}/console/keys/new`);
     await page.getByLabel('Name', { exact: true }).fill('forged');

@@ -206,6 +206,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     adminToken,
     usage: (keyId: string, hours: number) => limiter.usage(keyId, { hours }),
     calls,
+    registry,
     logLevel: config.LOG_LEVEL,
     metrics: metrics.registry,
     readiness,

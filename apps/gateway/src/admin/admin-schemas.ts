@@ -141,6 +141,28 @@ export const usageSeriesSchema = z
   })
   .meta({ id: 'AdminUsageSeries' });
 
+export const upstreamListSchema = z.object({
+  items: z.array(
+    z
+      .object({
+        name: z.string(),
+        url: z.string(),
+        state: z.string().describe('`connecting`, `ready` or `down`.'),
+        circuit: z.string().describe('Circuit breaker: `closed`, `open` or `half-open`.'),
+        last_error: z.string().nullable(),
+        protocol: z.string().nullable().describe('Protocol revision negotiated with the upstream, when known.'),
+        tools: z.array(
+          z.object({ name: z.string(), original: z.string(), description: z.string(), read_only: z.boolean() }),
+        ),
+        readiness: z
+          .record(z.string(), z.unknown())
+          .nullable()
+          .describe("The upstream's own /readyz body (Switchboard tool servers: configuration, governor budgets)."),
+      })
+      .meta({ id: 'AdminUpstream' }),
+  ),
+});
+
 const auditEntryViewSchema = z
   .object({
     id: z.string(),

@@ -14,11 +14,13 @@ import { ConsoleSessions } from '../console/console-sessions.ts';
 import { healthRoutes, type ReadinessReport } from '../health/health-routes.ts';
 import type { KeyAuthenticator } from '../keys/key-authenticator.ts';
 import type { KeyService } from '../keys/key-service.ts';
+import type { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
 import type { CallCounters } from '../usage/call-counters.ts';
 import { adminAuthHook } from './admin-auth.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { keyRoutes } from './key-routes.ts';
 import { registerProblemHandlers } from './problem-handler.ts';
+import { upstreamRoutes } from './upstream-routes.ts';
 import { usageRoutes } from './usage-routes.ts';
 
 export interface AdminAppDeps {
@@ -31,6 +33,8 @@ export interface AdminAppDeps {
   usage: (keyId: string, hours: number) => Promise<Record<string, { calls: number; refused: number }>>;
   /** Per-minute and per-hour tools/call outcomes per key and upstream (`GET /usage`, the console's charts). */
   calls?: CallCounters | undefined;
+  /** The upstreams this replica relays to (`GET /upstreams`). */
+  registry?: UpstreamRegistry | undefined;
   logLevel?: string | undefined;
   /** Where logs go (default stdout); tests capture them here. */
   logStream?: Writable | undefined;
@@ -140,6 +144,7 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
         await secured.register(keyRoutes, { keys: deps.keys, usage: deps.usage });
         await secured.register(auditRoutes, { audit: deps.audit });
         if (deps.calls !== undefined) await secured.register(usageRoutes, { calls: deps.calls });
+        if (deps.registry !== undefined) await secured.register(upstreamRoutes, { registry: deps.registry });
         for (const plugin of deps.plugins ?? []) await secured.register(plugin);
       });
     },
