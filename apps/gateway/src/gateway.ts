@@ -25,6 +25,8 @@ import { buildPublicApp } from './public-app.ts';
 import { admitAll } from './rate-limits/admission.ts';
 import { createKeyAdmission } from './rate-limits/key-admission.ts';
 import { UpstreamRegistry } from './upstreams/upstream-registry.ts';
+import { createCallCounters } from './usage/call-counters.ts';
+import { countRefusals } from './usage/count-refusals.ts';
 
 export const GATEWAY_INFO = { name: 'switchboard', version: '0.1.0' };
 
@@ -114,8 +116,12 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
   });
   if (oauth.signingKeyGenerated && redis === undefined) generatedSecrets.push('GATEWAY_OAUTH_SIGNING_KEY');
 
+  const calls = createCallCounters({
+    redis,
+    onError: (error) => publicApp.log.warn({ err: error }, 'could not count a call for the console'),
+  });
   const admission = config.GATEWAY_RATE_LIMITS_ENABLED
-    ? createKeyAdmission(limiter, config.GATEWAY_DEFAULT_LIMITS, metrics)
+    ? countRefusals(createKeyAdmission(limiter, config.GATEWAY_DEFAULT_LIMITS, metrics), calls)
     : admitAll;
 
   const upstreams = config.upstreams.map((u) => u.config);
@@ -192,6 +198,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
       authenticator: oauth.authenticator,
       admission,
       metrics,
+      calls,
       info: GATEWAY_INFO,
       instructions: instructionsFor(upstreams.map((u) => u.name)),
       callTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS,
@@ -209,6 +216,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     adminToken,
     usage: (keyId: string, hours: number) => limiter.usage(keyId, { hours }),
     scopeCatalog: () => scopeCatalogOf(upstreams, registry),
+    calls,
+    registry,
     logLevel: config.LOG_LEVEL,
     metrics: metrics.registry,
     readiness,

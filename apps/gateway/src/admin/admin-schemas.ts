@@ -71,6 +71,12 @@ export const listKeysQuerySchema = z.strictObject({
   cursor: z.string().regex(KEY_ID_PATTERN, 'Use next_cursor from the previous page.').optional(),
   status: z.enum(['active', 'revoked', 'expired']).optional(),
   owner: keyOwnerSchema.optional(),
+  q: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Text found (case-insensitively) in the id, name, owner or display prefix.'),
 });
 
 export const usageQuerySchema = z.strictObject({ window: z.enum(['hour', 'day']).optional() });
@@ -81,6 +87,14 @@ export const auditQuerySchema = z.strictObject({
     .string()
     .regex(/^[0-9]{1,20}(-[0-9]{1,20})?$/, 'Use next_cursor from the previous page.')
     .optional(),
+  action: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('Entries whose action starts with this, e.g. `key.` or `key.rotate`.'),
+  actor: z.string().max(200).optional().describe('Entries of this actor (`admin-token`, a key id, `anonymous`).'),
+  target: z.string().max(200).optional().describe('Entries about this target, e.g. a key id.'),
+  outcome: z.enum(['success', 'failure', 'denied']).optional(),
 });
 
 const secretViewSchema = z.object({
@@ -120,6 +134,46 @@ export const usageViewSchema = z.object({
   usage: z
     .record(z.string(), z.object({ calls: z.number(), refused: z.number() }))
     .describe('Per tool or upstream: calls admitted and calls refused by a limit.'),
+});
+
+const outcomeSeriesSchema = z
+  .object({
+    ok: z.array(z.number()).describe('Calls that reached the upstream and did not fail (tool errors excluded).'),
+    error: z.array(z.number()).describe('Calls that failed: tool errors, upstream errors, timeouts.'),
+    rate_limited: z.array(z.number()).describe('Calls refused by a per-key limit.'),
+  })
+  .meta({ id: 'AdminOutcomeSeries' });
+
+export const usageSeriesSchema = z
+  .object({
+    window: z.enum(['hour', 'day']),
+    bucket_s: z.number().describe('Width of one bucket in seconds.'),
+    start_s: z.number().describe('Start of the oldest bucket (epoch seconds); the newest is the current one.'),
+    keys: z.record(z.string(), outcomeSeriesSchema).describe('Per key id; keys without calls are absent.'),
+    upstreams: z.record(z.string(), outcomeSeriesSchema).describe('Per upstream name.'),
+  })
+  .meta({ id: 'AdminUsageSeries' });
+
+export const upstreamListSchema = z.object({
+  items: z.array(
+    z
+      .object({
+        name: z.string(),
+        url: z.string(),
+        state: z.string().describe('`connecting`, `ready` or `down`.'),
+        circuit: z.string().describe('Circuit breaker: `closed`, `open` or `half-open`.'),
+        last_error: z.string().nullable(),
+        protocol: z.string().nullable().describe('Protocol revision negotiated with the upstream, when known.'),
+        tools: z.array(
+          z.object({ name: z.string(), original: z.string(), description: z.string(), read_only: z.boolean() }),
+        ),
+        readiness: z
+          .record(z.string(), z.unknown())
+          .nullable()
+          .describe("The upstream's own /readyz body (Switchboard tool servers: configuration, governor budgets)."),
+      })
+      .meta({ id: 'AdminUpstream' }),
+  ),
 });
 
 const auditEntryViewSchema = z

@@ -12,6 +12,7 @@ import { KeyService } from '../keys/key-service.ts';
 import type { KeyStore } from '../keys/key-store.ts';
 import type { RedisTestFixture } from '../keys/test-fixtures.ts';
 import type { ScopeCatalog } from '../keys/unmatched-scopes.ts';
+import { type CallCounters, createCallCounters } from '../usage/call-counters.ts';
 import { buildAdminApp } from './build-admin-app.ts';
 
 /** Test-only: an admin app on in-memory or Redis adapters, with captured logs and a fixed admin token. */
@@ -25,6 +26,8 @@ export interface AdminHarness {
   /** Every log line the app wrote. */
   logs: string[];
   usageCalls: { keyId: string; hours: number }[];
+  /** The in-memory call counters behind `GET /usage` (absent when a test builds its own app). */
+  calls?: CallCounters;
   call(
     method: InjectOptions['method'],
     url: string,
@@ -67,7 +70,9 @@ export async function adminHarness(
     },
   });
   const usageCalls: { keyId: string; hours: number }[] = [];
+  const calls = createCallCounters({});
   const app = buildAdminApp({
+    calls,
     keys,
     authenticator,
     audit,
@@ -99,6 +104,7 @@ export async function adminHarness(
     adminToken: TEST_ADMIN_TOKEN,
     logs,
     usageCalls,
+    calls,
     call,
     async createKey(body = {}) {
       const response = await call('POST', '/admin/v1/keys', { body: { name: 'alice', scopes: ['gmail_*'], ...body } });

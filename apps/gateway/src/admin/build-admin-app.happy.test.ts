@@ -179,6 +179,35 @@ describe('admin API: happy paths', () => {
     assert.ok(!next.items.some((e: { id: string }) => page.items.some((p: { id: string }) => p.id === e.id)));
   });
 
+  test('GET /keys?q= finds keys by name, owner, id or prefix, case-insensitively', async () => {
+    const zed = await h.createKey({ name: 'Zed’s phone', owner: 'zed@example.com' });
+    const other = await h.createKey({ name: 'unrelated' });
+    const find = async (q: string) =>
+      (await h.call('GET', `/admin/v1/keys?q=${encodeURIComponent(q)}&limit=100`))
+        .json()
+        .items.map((k: { id: string }) => k.id);
+    for (const q of ['ZED', 'zed@example', zed.id, String(zed['prefix'])]) {
+      const found = await find(q);
+      assert.ok(found.includes(zed.id), q);
+      assert.equal(found.includes(other.id), false, q);
+    }
+  });
+
+  test('GET /audit filters by action prefix, actor, target and outcome', async () => {
+    const key = await h.createKey({ name: 'filtered' });
+    await h.call('POST', `/admin/v1/keys/${key.id}/rotate`, { body: { grace_period_s: 0 } });
+    await h.call('GET', '/admin/v1/keys', { token: 'wrong-token-abcdefghijklmnop' });
+    const actions = async (query: string) =>
+      (await h.call('GET', `/admin/v1/audit?${query}`)).json().items.map((e: { action: string }) => e.action);
+    assert.deepEqual(await actions(`target=${key.id}`), ['key.rotate', 'key.create']);
+    assert.deepEqual(await actions(`target=${key.id}&action=key.rot`), ['key.rotate']);
+    assert.deepEqual(await actions(`target=${key.id}&limit=1`), ['key.rotate']);
+    const denied: string[] = await actions('outcome=denied&actor=anonymous&action=admin.');
+    assert.notEqual(denied.length, 0, 'the refused admin call is found');
+    assert.deepEqual([...new Set(denied)], ['admin.auth_failed']);
+    assert.deepEqual(await actions(`target=${key.id}&outcome=failure`), []);
+  });
+
   test('an API key with the admin scope may use the admin API, and is the recorded actor', async () => {
     const admin = await h.createKey({ name: 'ops bot', scopes: ['admin'] });
     const created = await h.call('POST', '/admin/v1/keys', {
@@ -203,6 +232,7 @@ describe('admin API: happy paths', () => {
       '/admin/v1/keys/{id}/revoke',
       '/admin/v1/keys/{id}/rotate',
       '/admin/v1/keys/{id}/usage',
+      '/admin/v1/usage',
     ]);
     const create = doc.paths['/admin/v1/keys'].post;
     const body = create.requestBody.content['application/json'].schema;

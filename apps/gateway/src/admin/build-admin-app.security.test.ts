@@ -24,7 +24,7 @@ describe('admin API: every route requires admin credentials', () => {
       h.app.adminRoutes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`),
       ['GET /admin/v1/openapi.json'],
     );
-    assert.equal(h.app.adminRoutes.filter((r) => !r.public).length, 9);
+    assert.equal(h.app.adminRoutes.filter((r) => !r.public).length, 10);
   });
 
   // Registered from the app's own route table, so a route added later is covered without editing this file.

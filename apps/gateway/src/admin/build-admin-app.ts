@@ -9,14 +9,20 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { consolePlugin } from '../console/console-plugin.ts';
+import { ConsoleSessions } from '../console/console-sessions.ts';
 import { healthRoutes, type ReadinessReport } from '../health/health-routes.ts';
 import type { KeyAuthenticator } from '../keys/key-authenticator.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import type { ScopeCatalog } from '../keys/unmatched-scopes.ts';
+import type { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
+import type { CallCounters } from '../usage/call-counters.ts';
 import { adminAuthHook } from './admin-auth.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { keyRoutes } from './key-routes.ts';
 import { registerProblemHandlers } from './problem-handler.ts';
+import { upstreamRoutes } from './upstream-routes.ts';
+import { usageRoutes } from './usage-routes.ts';
 
 export interface AdminAppDeps {
   keys: KeyService;
@@ -28,6 +34,10 @@ export interface AdminAppDeps {
   usage: (keyId: string, hours: number) => Promise<Record<string, { calls: number; refused: number }>>;
   /** Configured upstreams and what they list, so a scope that grants nothing is refused; unset = not checked. */
   scopeCatalog?: (() => ScopeCatalog) | undefined;
+  /** Per-minute and per-hour tools/call outcomes per key and upstream (`GET /usage`, the console's charts). */
+  calls?: CallCounters | undefined;
+  /** The upstreams this replica relays to (`GET /upstreams`). */
+  registry?: UpstreamRegistry | undefined;
   logLevel?: string | undefined;
   /** Where logs go (default stdout); tests capture them here. */
   logStream?: Writable | undefined;
@@ -37,6 +47,8 @@ export interface AdminAppDeps {
   readiness?: (() => Promise<ReadinessReport>) | undefined;
   /** Further route groups under `/admin/v1`, behind the same admin authentication (OAuth clients, diagnostics). */
   plugins?: FastifyPluginAsync[] | undefined;
+  /** Serve the browser console at `/console` (default true). */
+  console?: boolean | undefined;
 }
 
 export interface AdminRoute {
@@ -97,7 +109,10 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
   const each = (route: { method: string | string[]; url: string }, fn: (method: string) => void) => {
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) fn(method);
   };
-  app.addHook('onRoute', (route) => each(route, (method) => routes.push({ method, url: route.url })));
+  // The console's pages have their own (cookie) guard and their own tests; adminRoutes is the REST API.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/console')) each(route, (method) => routes.push({ method, url: route.url }));
+  });
   app.decorate('adminRoutes', {
     getter: () => routes.map((r) => ({ ...r, public: !guarded.has(`${r.method} ${r.url}`) })),
   });
@@ -131,11 +146,19 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
         secured.addHook('onRequest', adminAuthHook(deps));
         await secured.register(keyRoutes, { keys: deps.keys, usage: deps.usage, scopeCatalog: deps.scopeCatalog });
         await secured.register(auditRoutes, { audit: deps.audit });
+        if (deps.calls !== undefined) await secured.register(usageRoutes, { calls: deps.calls });
+        if (deps.registry !== undefined) await secured.register(upstreamRoutes, { registry: deps.registry });
         for (const plugin of deps.plugins ?? []) await secured.register(plugin);
       });
     },
     { prefix: ADMIN_PREFIX },
   );
+
+  if (deps.console !== false) {
+    void app.register(
+      consolePlugin({ sessions: new ConsoleSessions(deps.adminToken), inject: (options) => app.inject(options) }),
+    );
+  }
 
   // Operational endpoints for the internal listener: probes and Prometheus scrape, no credentials.
   if (deps.readiness !== undefined) void app.register(healthRoutes, { readiness: deps.readiness });

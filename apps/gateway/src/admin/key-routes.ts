@@ -76,8 +76,8 @@ export const keyRoutes: FastifyPluginAsyncZod<KeyRoutesOptions> = async (app, { 
       },
     },
     async (request) => {
-      const { limit, cursor, status, owner } = request.query;
-      const page = await keys.list({ limit: limit ?? 20, cursor, status, owner });
+      const { limit, cursor, status, owner, q } = request.query;
+      const page = await keys.list({ limit: limit ?? 20, cursor, status, owner, search: q });
       return { items: page.items.map(view), next_cursor: page.nextCursor };
     },
   );

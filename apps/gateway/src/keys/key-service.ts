@@ -36,6 +36,8 @@ export interface ListKeysInput {
   cursor?: string | undefined;
   status?: KeyStatus | undefined;
   owner?: string | undefined;
+  /** Case-insensitive text found in the id, name, owner or display prefix. */
+  search?: string | undefined;
 }
 
 /** A key together with its plaintext token: returned by create and rotate only, never stored. */
@@ -111,12 +113,19 @@ export class KeyService {
   async list(input: ListKeysInput = {}): Promise<KeyPage> {
     const now = this.#clock.now();
     const { status, owner } = input;
-    const filtered = status !== undefined || owner !== undefined;
+    const search = input.search?.toLowerCase();
+    const filtered = status !== undefined || owner !== undefined || search !== undefined;
     return this.#store.list({
       cursor: input.cursor,
       limit: input.limit ?? 20,
       matches: filtered
-        ? (r) => (status === undefined || keyStatus(r, now) === status) && (owner === undefined || r.owner === owner)
+        ? (r) =>
+            (status === undefined || keyStatus(r, now) === status) &&
+            (owner === undefined || r.owner === owner) &&
+            (search === undefined ||
+              [r.id, r.name, r.owner, ...r.secrets.map((s) => s.prefix)].some((text) =>
+                text.toLowerCase().includes(search),
+              ))
         : undefined,
     });
   }

@@ -14,6 +14,7 @@ import {
   MODERN_PROTOCOL_VERSION,
 } from '../upstreams/json-rpc.ts';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
+import type { CallCounters } from '../usage/call-counters.ts';
 import { type AcceptedForms, acceptedForms } from './accept.ts';
 import { type CallerKey, type McpAuthenticator, scopeGrants } from './caller-key.ts';
 import { ClientRequestBridge } from './client-request-bridge.ts';
@@ -34,6 +35,8 @@ export interface McpRoutesOptions {
   authenticator: McpAuthenticator;
   admission: Admission;
   metrics: GatewayMetrics;
+  /** Per-key and per-upstream call counts for the admin console (one pipelined write per call, not awaited). */
+  calls?: CallCounters | undefined;
   info: { name: string; version: string };
   instructions: string;
   callTimeoutMs: number;
@@ -416,6 +419,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
         res,
       );
       metrics.toolCalls.inc({ upstream, tool: name, outcome });
+      options.calls?.record(key.id, upstream, outcome === 'ok' || outcome === 'cancelled' ? 'ok' : 'error');
       metrics.toolCallSeconds.observe({ upstream }, (performance.now() - started) / 1000);
     } finally {
       untrack?.();

@@ -1,0 +1,70 @@
+import { request } from 'undici';
+import type { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
+
+export interface UpstreamToolView {
+  name: string;
+  original: string;
+  description: string;
+  read_only: boolean;
+}
+
+export interface UpstreamView {
+  name: string;
+  url: string;
+  state: string;
+  circuit: string;
+  last_error: string | null;
+  /** The revision negotiated with the upstream, when the registry records one. */
+  protocol: string | null;
+  tools: UpstreamToolView[];
+}
+
+/**
+ * The one place the admin API reads the upstream registry. It reads defensively (`protocol` is optional)
+ * so that a registry with more transports and negotiation only needs this function adapted.
+ */
+export function readUpstreams(registry: UpstreamRegistry): UpstreamView[] {
+  const tools = [...registry.tools.entries()];
+  return registry.upstreams.map((u) => {
+    return {
+      name: u.name,
+      // A stdio upstream has no URL: its command stands in (arguments may hold paths, never secrets: those are env).
+      url: u.config.transport === 'stdio' ? `stdio:${u.config.command}` : u.config.url,
+      state: u.state,
+      circuit: u.breaker.state,
+      last_error: u.lastError ?? null,
+      protocol: u.server?.protocolVersion ?? null,
+      tools: tools
+        .filter(([, entry]) => entry.upstream === u)
+        .map(([name, entry]) => {
+          const annotations = entry.definition['annotations'];
+          const description = entry.definition['description'];
+          return {
+            name,
+            original: entry.original,
+            description: typeof description === 'string' ? description : '',
+            read_only:
+              typeof annotations === 'object' &&
+              annotations !== null &&
+              (annotations as Record<string, unknown>)['readOnlyHint'] === true,
+          };
+        }),
+    };
+  });
+}
+
+/**
+ * What a tool server says about itself on `/readyz` (our kit serves it beside `/mcp`: whether its upstream
+ * account is configured, governor budgets). Other MCP servers have none; then this is null.
+ */
+export async function readUpstreamReadiness(url: string): Promise<Record<string, unknown> | null> {
+  try {
+    const res = await request(new URL('/readyz', new URL(url).origin), { headersTimeout: 2000, bodyTimeout: 2000 });
+    const text = await res.body.text();
+    if (!String(res.headers['content-type'] ?? '').includes('json')) return null;
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
