@@ -1,13 +1,17 @@
 /**
  * `npm run bench`: what the gateway costs on the hot path, as ratios against a direct call in the same run.
  *
- * An echo upstream (SDK v2) and the gateway run as separate processes pinned to CPU 1; the load generator
- * runs here, pinned to CPU 0, replaying one `tools/call` with raw HTTP (the SDK client would be the
- * bottleneck). Rounds alternate direct and gateway so drift on a shared machine hits both; figures are
- * medians of per-round values. Also measured: per-key limiting on vs off, and the gateway's RSS after
- * 1,000 legacy sessions.
+ * Two upstreams, each with its own direct baseline: an echo server on the SDK v2 (`v2`, stateless, the
+ * gateway's native era) and a 2025-era server on the SDK v1 (`v1`: one session made with `initialize`, every
+ * answer an SSE stream), which the gateway reaches through its pooled upstream session. Upstreams and the
+ * gateway run as separate processes pinned to CPU 1; the load generator runs here, pinned to CPU 0,
+ * replaying one `tools/call` with raw HTTP (the SDK client would be the bottleneck). Rounds alternate direct
+ * and gateway so drift on a shared machine hits both; figures are medians of per-round values. Also
+ * measured: per-key limiting on vs off, CPU per call (from /proc, so Linux only), and the gateway's RSS
+ * after 1,000 legacy sessions.
  *
- *   npm run bench -- [--duration 5] [--rounds 3] [--concurrency 1,16,64] [--eras modern,legacy] [--json out.json]
+ *   npm run bench -- [--duration 5] [--rounds 3] [--concurrency 1,16,64] [--eras modern,legacy]
+ *     [--upstreams v2,v1] [--json out.json]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +26,7 @@ const durationMs = Number(args.get('duration') ?? 5) * 1000;
 const rounds = Number(args.get('rounds') ?? 3);
 const concurrencies = (args.get('concurrency') ?? '1,16,64').split(',').map(Number);
 const eras = (args.get('eras') ?? 'modern,legacy').split(',') as ('modern' | 'legacy')[];
+const upstreams = (args.get('upstreams') ?? 'v2,v1').split(',') as ('v2' | 'v1')[];
 const pin = hasTaskset() ? (cpu: number) => ['taskset', '-c', String(cpu)] : () => [];
 if (pin(0).length > 0) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
@@ -54,7 +59,7 @@ async function startProcess(argv: string[], env: Record<string, string>, ready: 
   return child;
 }
 
-async function startGatewayProcess(upstreamUrl: string, redisUrl: string, limits: boolean) {
+async function startGatewayProcess(gatewayUpstreams: unknown[], redisUrl: string, limits: boolean) {
   const port = await freePort();
   const adminPort = await freePort();
   const child = await startProcess(
@@ -63,7 +68,7 @@ async function startGatewayProcess(upstreamUrl: string, redisUrl: string, limits
       GATEWAY_PORT: String(port),
       GATEWAY_ADMIN_PORT: String(adminPort),
       GATEWAY_PUBLIC_URL: `http://localhost:${port}`,
-      GATEWAY_UPSTREAMS: JSON.stringify([{ name: 'bench', url: upstreamUrl }]),
+      GATEWAY_UPSTREAMS: JSON.stringify(gatewayUpstreams),
       GATEWAY_ADMIN_TOKEN: ADMIN,
       GATEWAY_SESSION_SECRET: 'bench-session-secret-0123456789abcdefgh',
       GATEWAY_RATE_LIMITS_ENABLED: String(limits),
@@ -137,9 +142,17 @@ async function legacyCall(url: string, tool: string, auth?: string): Promise<Tar
   });
   await init.text();
   const session = init.headers.get('mcp-session-id');
+  const headers = { ...base, 'mcp-protocol-version': '2025-11-25', ...(session ? { 'mcp-session-id': session } : {}) };
+  // What a 2025 client does next; an SDK v1 server accepts calls without it, but a stricter one may not.
+  const initialized = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  await initialized.text();
   return {
     url,
-    headers: { ...base, 'mcp-protocol-version': '2025-11-25', ...(session ? { 'mcp-session-id': session } : {}) },
+    headers,
     body: JSON.stringify({
       jsonrpc: '2.0',
       id: 1,
@@ -154,9 +167,60 @@ interface RunResult {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time per answered call of each watched process, in µs (NaN where /proc is missing). */
+  cpuUs: number[];
 }
 
-async function load(target: Target, concurrency: number, ms: number): Promise<RunResult> {
+/**
+ * True when the body carries a successful `tools/call` result echoing our text. A 2025-era server may answer
+ * with an SSE stream (the SDK v1's default), so the JSON-RPC response is read out of its events, as a client
+ * would; parsing costs the load generator's core, not the measured ones.
+ */
+function isEchoAnswer(contentType: string, text: string): boolean {
+  const messages: string[] = [];
+  if (contentType.includes('text/event-stream')) {
+    let data: string[] = [];
+    for (const line of text.split(/\r\n|\r|\n/)) {
+      if (line === '') {
+        if (data.length > 0) messages.push(data.join('\n'));
+        data = [];
+      } else if (line.startsWith('data:')) data.push(line.slice(line.charCodeAt(5) === 32 ? 6 : 5));
+    }
+    if (data.length > 0) messages.push(data.join('\n'));
+  } else messages.push(text);
+  for (const raw of messages) {
+    try {
+      const message = JSON.parse(raw) as {
+        id?: unknown;
+        result?: { isError?: boolean; content?: { text?: string }[] };
+      };
+      if (message.id !== 1) continue;
+      return message.result?.isError !== true && message.result?.content?.[0]?.text?.includes('hello') === true;
+    } catch {}
+  }
+  return false;
+}
+
+const CLOCK_TICKS_PER_S = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process in µs (`proc(5)`: fields 14 and 15, counted after the parenthesised name). */
+function cpuTimeUs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function load(target: Target, concurrency: number, ms: number, watch: number[] = []): Promise<RunResult> {
   const url = new URL(target.url);
   const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1 });
   const latencies: number[] = [];
@@ -173,20 +237,22 @@ async function load(target: Target, concurrency: number, ms: number): Promise<Ru
           body: target.body,
         });
         const text = await res.body.text();
-        if (res.statusCode !== 200 || !text.includes('hello')) errors++;
+        if (res.statusCode !== 200 || !isEchoAnswer(String(res.headers['content-type'] ?? ''), text)) errors++;
         else latencies.push(performance.now() - started);
       } catch {
         errors++;
       }
     }
   };
+  const cpuBefore = watch.map(cpuTimeUs);
   const began = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = performance.now() - began;
+  const cpuUs = watch.map((pid, i) => (cpuTimeUs(pid) - cpuBefore[i]!) / latencies.length);
   await pool.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { rps: (latencies.length / elapsed) * 1000, p50: at(0.5), p99: at(0.99), errors };
+  return { rps: (latencies.length / elapsed) * 1000, p50: at(0.5), p99: at(0.99), errors, cpuUs };
 }
 
 const median = (values: number[]) => {
@@ -202,64 +268,99 @@ function rssKiB(pid: number): number {
 
 async function main() {
   const redis = await startRedisServer();
-  const upstreamPort = await freePort();
-  await startProcess(
-    [...pin(1), process.execPath, '--import', 'tsx', 'test/fixtures/echo-upstream.ts', '--port', String(upstreamPort)],
-    { NODE_ENV: 'production' },
-    'listening',
-  );
-  const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
-  const limited = await startGatewayProcess(upstreamUrl, redis.url, true);
-  const unlimited = await startGatewayProcess(upstreamUrl, redis.url, false);
+  const started: Record<string, { url: string; pid: number }> = {};
+  const gatewayUpstreams: unknown[] = [];
+  if (upstreams.includes('v2')) {
+    const port = await freePort();
+    const child = await startProcess(
+      [...pin(1), process.execPath, '--import', 'tsx', 'test/fixtures/echo-upstream.ts', '--port', String(port)],
+      { NODE_ENV: 'production' },
+      'listening',
+    );
+    started['v2'] = { url: `http://127.0.0.1:${port}/mcp`, pid: child.pid! };
+    gatewayUpstreams.push({ name: 'bench', url: started['v2'].url });
+  }
+  if (upstreams.includes('v1')) {
+    const port = await freePort();
+    const child = await startProcess(
+      [
+        ...pin(1),
+        process.execPath,
+        '--import',
+        'tsx',
+        'test/fixtures/v1-streamable-http-server.ts',
+        '--port',
+        String(port),
+      ],
+      { NODE_ENV: 'production' },
+      `:${port}/mcp`,
+    );
+    started['v1'] = { url: `http://127.0.0.1:${port}/mcp`, pid: child.pid! };
+    gatewayUpstreams.push({ name: 'v1', url: started['v1'].url, auth: 'none' });
+  }
+  const limited = await startGatewayProcess(gatewayUpstreams, redis.url, true);
+  const unlimited = await startGatewayProcess(gatewayUpstreams, redis.url, false);
   const auth = `Bearer ${limited.token}`;
   const authUnlimited = `Bearer ${unlimited.token}`;
+  const gatewayPid = limited.child.pid!;
 
   const rows: Record<string, unknown>[] = [];
-  for (const era of eras) {
-    const direct = era === 'modern' ? modernCall(upstreamUrl, 'echo') : await legacyCall(upstreamUrl, 'echo');
-    const viaGateway =
-      era === 'modern'
-        ? modernCall(limited.url, 'bench_echo', auth)
-        : await legacyCall(limited.url, 'bench_echo', auth);
-    const viaUnlimited =
-      era === 'modern'
-        ? modernCall(unlimited.url, 'bench_echo', authUnlimited)
-        : await legacyCall(unlimited.url, 'bench_echo', authUnlimited);
-    for (const c of concurrencies) {
-      // Warm-up: JIT, pools, caches.
-      await load(direct, c, 1000);
-      await load(viaGateway, c, 1000);
-      await load(viaUnlimited, c, 1000);
-      const per: { d: RunResult; g: RunResult; u: RunResult }[] = [];
-      for (let r = 0; r < rounds; r++) {
-        const d = await load(direct, c, durationMs);
-        const g = await load(viaGateway, c, durationMs);
-        const u = await load(viaUnlimited, c, durationMs);
-        per.push({ d, g, u });
+  for (const upstream of upstreams) {
+    const { url: upstreamUrl, pid: upstreamPid } = started[upstream]!;
+    const tool = upstream === 'v2' ? 'bench_echo' : 'v1_echo';
+    for (const era of eras) {
+      // The v1 server speaks only the 2025 era, so its baseline is a 2025 client's session whatever the
+      // era the gateway's caller speaks.
+      const direct =
+        upstream === 'v2' && era === 'modern' ? modernCall(upstreamUrl, 'echo') : await legacyCall(upstreamUrl, 'echo');
+      const viaGateway =
+        era === 'modern' ? modernCall(limited.url, tool, auth) : await legacyCall(limited.url, tool, auth);
+      const viaUnlimited =
+        era === 'modern'
+          ? modernCall(unlimited.url, tool, authUnlimited)
+          : await legacyCall(unlimited.url, tool, authUnlimited);
+      for (const c of concurrencies) {
+        // Warm-up: JIT, pools, caches.
+        await load(direct, c, 1000);
+        await load(viaGateway, c, 1000);
+        await load(viaUnlimited, c, 1000);
+        const per: { d: RunResult; g: RunResult; u: RunResult }[] = [];
+        for (let r = 0; r < rounds; r++) {
+          const d = await load(direct, c, durationMs, [upstreamPid]);
+          const g = await load(viaGateway, c, durationMs, [gatewayPid, upstreamPid]);
+          const u = await load(viaUnlimited, c, durationMs);
+          per.push({ d, g, u });
+        }
+        const row = {
+          upstream,
+          era,
+          concurrency: c,
+          direct_rps: Math.round(median(per.map((p) => p.d.rps))),
+          gateway_rps: Math.round(median(per.map((p) => p.g.rps))),
+          ratio: median(per.map((p) => p.g.rps / p.d.rps)),
+          added_p50_ms: median(per.map((p) => p.g.p50 - p.d.p50)),
+          added_p99_ms: median(per.map((p) => p.g.p99 - p.d.p99)),
+          limiter_on_vs_off: median(per.map((p) => p.g.rps / p.u.rps)),
+          // Gateway and upstream share a core, so the ratio is about upstream ÷ (upstream + gateway) CPU.
+          gateway_cpu_us: median(per.map((p) => p.g.cpuUs[0]!)),
+          upstream_cpu_us_direct: median(per.map((p) => p.d.cpuUs[0]!)),
+          upstream_cpu_us_via_gateway: median(per.map((p) => p.g.cpuUs[1]!)),
+          errors: per.reduce((n, p) => n + p.d.errors + p.g.errors + p.u.errors, 0),
+        };
+        rows.push(row);
+        console.log(JSON.stringify(row));
       }
-      const row = {
-        era,
-        concurrency: c,
-        direct_rps: Math.round(median(per.map((p) => p.d.rps))),
-        gateway_rps: Math.round(median(per.map((p) => p.g.rps))),
-        ratio: median(per.map((p) => p.g.rps / p.d.rps)),
-        added_p50_ms: median(per.map((p) => p.g.p50 - p.d.p50)),
-        added_p99_ms: median(per.map((p) => p.g.p99 - p.d.p99)),
-        limiter_on_vs_off: median(per.map((p) => p.g.rps / p.u.rps)),
-        errors: per.reduce((n, p) => n + p.d.errors + p.g.errors + p.u.errors, 0),
-      };
-      rows.push(row);
-      console.log(JSON.stringify(row));
     }
   }
 
-  // Memory: 1,000 legacy sessions opened through the gateway (each initialize + one tools/list).
-  const pid = limited.child.pid!;
+  // Memory: 1,000 legacy sessions opened through the gateway (each initialize + one tools/call).
+  const pid = gatewayPid;
+  const memoryTool = upstreams[0] === 'v1' ? 'v1_echo' : 'bench_echo';
   const idle = rssKiB(pid);
   for (let batch = 0; batch < 1000; batch += 50) {
     await Promise.all(
       Array.from({ length: 50 }, async () => {
-        const t = await legacyCall(limited.url, 'bench_echo', auth);
+        const t = await legacyCall(limited.url, memoryTool, auth);
         const res = await fetch(t.url, { method: 'POST', headers: t.headers, body: t.body });
         await res.text();
       }),
@@ -268,13 +369,14 @@ async function main() {
   await new Promise((r) => setTimeout(r, 1000));
   const after = rssKiB(pid);
 
+  const us = (v: unknown) => (Number.isNaN(v) ? 'n/a' : String(Math.round(v as number)));
   console.log(
-    '\n| era | concurrency | direct req/s | gateway req/s | gateway ÷ direct | added p50 (ms) | added p99 (ms) | limiter on ÷ off |',
+    '\n| upstream | era | concurrency | direct req/s | gateway req/s | gateway ÷ direct | added p50 (ms) | added p99 (ms) | limiter on ÷ off | gateway CPU/call (µs) | upstream CPU/call direct / via gateway (µs) |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r['era']} | ${r['concurrency']} | ${r['direct_rps']} | ${r['gateway_rps']} | ${(r['ratio'] as number).toFixed(2)} | ${(r['added_p50_ms'] as number).toFixed(2)} | ${(r['added_p99_ms'] as number).toFixed(2)} | ${(r['limiter_on_vs_off'] as number).toFixed(2)} |`,
+      `| ${r['upstream']} | ${r['era']} | ${r['concurrency']} | ${r['direct_rps']} | ${r['gateway_rps']} | ${(r['ratio'] as number).toFixed(2)} | ${(r['added_p50_ms'] as number).toFixed(2)} | ${(r['added_p99_ms'] as number).toFixed(2)} | ${(r['limiter_on_vs_off'] as number).toFixed(2)} | ${us(r['gateway_cpu_us'])} | ${us(r['upstream_cpu_us_direct'])} / ${us(r['upstream_cpu_us_via_gateway'])} |`,
     );
   }
   console.log(
