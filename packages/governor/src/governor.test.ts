@@ -371,7 +371,17 @@ describe('governor when Redis goes away, with a per-replica fallback', () => {
       b = createGovernor({ upstream, budgets, redis: redisB, maxWaitMs: 1000 });
       await b.run('post', 'key_b', async () => {});
       await b.pause('post', 3000, 'Rate limit exceeded, retry in 3 seconds');
-      await until(() => a.snapshot()['post']?.pausedUntil != null, 'the late starter heard the other replica’s pause');
+      // The pause is kept in Redis and read before every start, so it holds on the late starter even if its
+      // subscriber is still reconnecting when the announcement goes out (waiting for that made this flaky).
+      let ran = false;
+      await assert.rejects(
+        a.run('post', 'key_a', async () => {
+          ran = true;
+        }),
+        (error) => rateLimited(error).retryAfterS !== undefined,
+      );
+      assert.equal(ran, false, 'nothing starts on the late starter while the other replica’s pause holds');
+      await until(() => a.snapshot()['post']?.pausedUntil != null, 'the late starter knows the pause');
     } finally {
       await b?.close();
       await a.close();
