@@ -1,7 +1,7 @@
 /**
  * Regenerates docs/console/*.png: the admin console at 1280×800 in headless Chromium, against an in-process
- * gateway (in-memory stores) with an echo upstream and a few keys and calls. Needs Chromium at
- * CHROMIUM_PATH (default /usr/bin/chromium). Run: node --import tsx scripts/console-screenshots.ts
+ * gateway (in-memory stores) with echo upstreams and a few keys and calls. Needs Debian's chromium
+ * (as the browser tests do). Run: node --import tsx scripts/console-screenshots.ts
  */
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -37,7 +37,7 @@ for (const [i, key] of [...keys, limited].entries()) {
 }
 
 const browser = await chromium.launch({
-  executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+  executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
