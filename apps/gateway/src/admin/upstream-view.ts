@@ -61,7 +61,12 @@ export async function readUpstreamReadiness(url: string): Promise<Record<string,
   try {
     const res = await request(new URL('/readyz', new URL(url).origin), { headersTimeout: 2000, bodyTimeout: 2000 });
     const text = await res.body.text();
-    if (!String(res.headers['content-type'] ?? '').includes('json')) return null;
+    // 503 is a report too (`ready: false`); anything else means the server has no /readyz of ours.
+    if (
+      (res.statusCode !== 200 && res.statusCode !== 503) ||
+      !String(res.headers['content-type'] ?? '').includes('json')
+    )
+      return null;
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
   } catch {
