@@ -160,9 +160,10 @@ export const upstreamListSchema = z.object({
       .object({
         name: z.string(),
         url: z.string(),
-        state: z.string().describe('`connecting`, `ready` or `down`.'),
+        state: z.string().describe('`connecting`, `ready`, `down` or `misconfigured`.'),
         circuit: z.string().describe('Circuit breaker: `closed`, `open` or `half-open`.'),
         last_error: z.string().nullable(),
+        transport: z.string().describe('streamable-http, sse (the deprecated HTTP+SSE) or stdio.'),
         protocol: z.string().nullable().describe('Protocol revision negotiated with the upstream, when known.'),
         tools: z.array(
           z.object({ name: z.string(), original: z.string(), description: z.string(), read_only: z.boolean() }),

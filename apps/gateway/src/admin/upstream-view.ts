@@ -11,18 +11,16 @@ export interface UpstreamToolView {
 export interface UpstreamView {
   name: string;
   url: string;
+  transport: string;
   state: string;
   circuit: string;
   last_error: string | null;
-  /** The revision negotiated with the upstream, when the registry records one. */
+  /** The revision negotiated with the upstream; null until it has answered. */
   protocol: string | null;
   tools: UpstreamToolView[];
 }
 
-/**
- * The one place the admin API reads the upstream registry. It reads defensively (`protocol` is optional)
- * so that a registry with more transports and negotiation only needs this function adapted.
- */
+/** The one place the admin API reads the upstream registry. */
 export function readUpstreams(registry: UpstreamRegistry): UpstreamView[] {
   const tools = [...registry.tools.entries()];
   return registry.upstreams.map((u) => {
@@ -30,6 +28,7 @@ export function readUpstreams(registry: UpstreamRegistry): UpstreamView[] {
       name: u.name,
       // A stdio upstream has no URL: its command stands in (arguments may hold paths, never secrets: those are env).
       url: u.config.transport === 'stdio' ? `stdio:${u.config.command}` : u.config.url,
+      transport: u.config.transport,
       state: u.state,
       circuit: u.breaker.state,
       last_error: u.lastError ?? null,

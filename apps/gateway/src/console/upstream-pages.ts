@@ -35,7 +35,8 @@ function upstreamCard(u: Upstream): SafeHtml {
       ${u.circuit === 'closed' ? '' : html`<span class="status ${u.circuit}">breaker ${u.circuit}</span>`}</h2>
     <dl class="facts">
       <dt>URL</dt><dd><code>${u.url}</code></dd>
-      <dt>Protocol</dt><dd>${u.protocol ?? 'not reported by this gateway version'}</dd>
+      <dt>Transport</dt><dd>${u.transport}</dd>
+      <dt>Protocol</dt><dd>${u.protocol ?? 'not negotiated yet'}</dd>
       ${u.last_error === null ? '' : html`<dt>Last error</dt><dd class="error">${u.last_error}</dd>`}
       ${
         notConfigured.length === 0
