@@ -11,6 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readToolError } from '@switchboard/errors';
+import { eventually } from '@switchboard/testing';
 import { v1StdioServerCommand } from '../fixtures/v1-stdio-server.ts';
 import { startV1StreamableHttpServer, type V1StreamableHttpServer } from '../fixtures/v1-streamable-http-server.ts';
 import { baseEnv, type RunningGateway, spawnGateway, startGateway } from '../support/gateway-harness.ts';
@@ -26,15 +27,6 @@ async function client(url: URL, token: string) {
 const textOf = (result: unknown) =>
   (result as CallToolResult).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
 const errorCode = (result: unknown) => readToolError(result as CallToolResult)?.code;
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail('condition not met in time');
-}
 
 /** Processes of a process group that still exist (zombies included: they would show a reaping bug). */
 function groupMembers(pgid: number): { pid: number; state: string }[] {

@@ -13,15 +13,10 @@ import { type CallToolResult, CreateMessageRequestSchema } from '@modelcontextpr
 import { startRedisServer, type TestRedisServer } from '@switchboard/testing';
 import { startV1StreamableHttpServer, type V1StreamableHttpServer } from '../fixtures/v1-streamable-http-server.ts';
 import { baseEnv, type GatewayProcess, spawnGateway, TEST_ADMIN_TOKEN } from '../support/gateway-harness.ts';
+import { sampled } from '../support/host-answers.ts';
 
 const textOf = (result: unknown) =>
   (result as CallToolResult).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-
-const answer = (prompt: string) => ({
-  role: 'assistant' as const,
-  model: 'test-model',
-  content: { type: 'text' as const, text: `model says: ${prompt}` },
-});
 
 describe('a 2025-era upstream behind two replicas', { timeout: 120_000 }, () => {
   let redis: TestRedisServer;
@@ -80,7 +75,7 @@ describe('a 2025-era upstream behind two replicas', { timeout: 120_000 }, () => 
 
   it('carries a 2025-era caller’s answer to the replica that holds the call', async () => {
     const client = new LegacyClient({ name: 'alternating-v1', version: '1.0.0' }, { capabilities: { sampling: {} } });
-    client.setRequestHandler(CreateMessageRequestSchema, async () => answer('across'));
+    client.setRequestHandler(CreateMessageRequestSchema, async () => sampled('across'));
     await client.connect(new LegacyTransport(a.mcpUrl, transportOptions()));
     for (let i = 0; i < 2; i++) {
       const result = await client.callTool({ name: 'v1_ask_sampling', arguments: { prompt: 'x' } });
@@ -94,7 +89,7 @@ describe('a 2025-era upstream behind two replicas', { timeout: 120_000 }, () => 
       { name: 'alternating-v2', version: '1.0.0' },
       { versionNegotiation: { mode: 'auto' }, capabilities: { sampling: {} } },
     );
-    client.setRequestHandler('sampling/createMessage', async () => answer('held'));
+    client.setRequestHandler('sampling/createMessage', async () => sampled('held'));
     await client.connect(new ModernTransport(a.mcpUrl, transportOptions()));
     const before = served.length;
     for (let i = 0; i < 2; i++) {

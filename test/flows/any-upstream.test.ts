@@ -11,31 +11,23 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
   type CallToolResult,
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { eventually } from '@switchboard/testing';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
 import { startV1SseServer, type V1SseServer } from '../fixtures/v1-sse-server.ts';
 import { V1_STDIO_CREDENTIAL_ENV, v1StdioServerCommand } from '../fixtures/v1-stdio-server.ts';
 import { startV1StreamableHttpServer, type V1StreamableHttpServer } from '../fixtures/v1-streamable-http-server.ts';
 import { baseEnv, type RunningGateway, startGateway } from '../support/gateway-harness.ts';
+import { answerAsHost, answerAsModernHost, ELICITED, HOST_CAPABILITIES, sampled } from '../support/host-answers.ts';
 
 const auth = (token: string) => ({ requestInit: { headers: { authorization: `Bearer ${token}` } } });
 
 async function legacyClient(url: URL, token: string) {
-  const client = new LegacyClient(
-    { name: 'legacy-test', version: '1.0.0' },
-    { capabilities: { sampling: {}, elicitation: { form: {} } } },
-  );
-  client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
-    const first = request.params.messages[0]?.content;
-    const prompt = first !== undefined && !Array.isArray(first) && first.type === 'text' ? first.text : '?';
-    return { role: 'assistant', model: 'test-model', content: { type: 'text', text: `model says: ${prompt}` } };
-  });
-  client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Ada' } }));
+  const client = new LegacyClient({ name: 'legacy-test', version: '1.0.0' }, { capabilities: HOST_CAPABILITIES });
+  answerAsHost(client);
   await client.connect(new LegacyTransport(url, auth(token)));
   return client;
 }
@@ -50,13 +42,16 @@ function textOf(result: unknown): string {
   return (result as CallToolResult).content.map((b) => (b.type === 'text' ? b.text : `[${b.type}]`)).join('');
 }
 
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
+/** Every 2025-era transport's sampling and elicitation, answered by the client's host handlers. */
+async function assertQuestionsAnswered(client: {
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
+}) {
+  for (const upstream of ['v1http', 'v1sse', 'v1stdio']) {
+    const asked = await client.callTool({ name: `${upstream}_ask_sampling`, arguments: { prompt: 'hello' } });
+    assert.equal(textOf(asked), sampled('hello').content.text, upstream);
+    const elicited = await client.callTool({ name: `${upstream}_ask_elicitation`, arguments: { message: 'who?' } });
+    assert.deepEqual(JSON.parse(textOf(elicited)), ELICITED, upstream);
   }
-  assert.fail('condition not met in time');
 }
 
 const STDIO_SECRET = 'stdio-secret-value';
@@ -198,33 +193,18 @@ describe('any MCP server behind the gateway', () => {
 
   it("brings an upstream's sampling and elicitation requests to a 2025-era caller and their answers back", async () => {
     const client = await v1();
-    for (const upstream of ['v1http', 'v1sse', 'v1stdio']) {
-      const sampled = await client.callTool({ name: `${upstream}_ask_sampling`, arguments: { prompt: 'hello' } });
-      assert.equal(textOf(sampled), 'model says: hello', upstream);
-      const elicited = await client.callTool({ name: `${upstream}_ask_elicitation`, arguments: { message: 'who?' } });
-      assert.deepEqual(JSON.parse(textOf(elicited)), { action: 'accept', content: { name: 'Ada' } }, upstream);
-    }
+    await assertQuestionsAnswered(client);
   });
 
   it("asks a 2026-07-28 caller with input_required for a 2025-era upstream's sampling and elicitation", async () => {
     const client = new ModernClient(
       { name: 'modern-test', version: '1.0.0' },
-      { versionNegotiation: { mode: 'auto' }, capabilities: { sampling: {}, elicitation: { form: {} } } },
+      { versionNegotiation: { mode: 'auto' }, capabilities: HOST_CAPABILITIES },
     );
-    client.setRequestHandler('sampling/createMessage', async (request) => {
-      const first = request.params.messages[0]?.content;
-      const prompt = first !== undefined && !Array.isArray(first) && first.type === 'text' ? first.text : '?';
-      return { role: 'assistant', model: 'test-model', content: { type: 'text', text: `model says: ${prompt}` } };
-    });
-    client.setRequestHandler('elicitation/create', async () => ({ action: 'accept', content: { name: 'Ada' } }));
+    answerAsModernHost(client);
     await client.connect(new ModernTransport(gw.mcpUrl, auth(token)));
     clients.push(client);
-    for (const upstream of ['v1http', 'v1sse', 'v1stdio']) {
-      const sampled = await client.callTool({ name: `${upstream}_ask_sampling`, arguments: { prompt: 'hello' } });
-      assert.equal(textOf(sampled), 'model says: hello', upstream);
-      const elicited = await client.callTool({ name: `${upstream}_ask_elicitation`, arguments: { message: 'who?' } });
-      assert.deepEqual(JSON.parse(textOf(elicited)), { action: 'accept', content: { name: 'Ada' } }, upstream);
-    }
+    await assertQuestionsAnswered(client);
   });
 
   it("re-emits an upstream's list_changed (from its GET stream) and serves the new list", async () => {

@@ -8,6 +8,7 @@ import { Client as ModernClient, StreamableHTTPClientTransport as ModernTranspor
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { eventually } from '@switchboard/testing';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
 import { baseEnv, type RunningGateway, startGateway } from '../support/gateway-harness.ts';
 
@@ -23,15 +24,6 @@ async function legacyClient(url: URL, token: string) {
   const client = new LegacyClient({ name: 'legacy-test', version: '1.0.0' });
   await client.connect(new LegacyTransport(url, auth(token)));
   return client;
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail('condition not met in time');
 }
 
 describe('aggregating gateway', () => {

@@ -1,2 +1,3 @@
+export { eventually } from './eventually.ts';
 export { freePort } from './free-port.ts';
 export { SHARED_REDIS_URL, startRedisServer, type TestRedisServer, uniquePrefix } from './redis-server.ts';

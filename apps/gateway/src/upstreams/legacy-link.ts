@@ -1,5 +1,6 @@
 import type { Caller } from '@switchboard/caller-assertion';
 import { SwitchboardError } from '@switchboard/errors';
+import { abortableSleep } from './abortable-sleep.ts';
 import { cancelled, upstreamTransportError } from './http-errors.ts';
 import {
   isObject,
@@ -106,7 +107,7 @@ export class LegacyLink implements UpstreamLink {
           if (stop.aborted) break;
           if (error instanceof SessionExpiredError)
             await this.#reinitialize(error.expired).catch((e) => this.#end(String(e)));
-          else await sleep(backoffMs, stop);
+          else await abortableSleep(backoffMs, stop);
           backoffMs = Math.min(backoffMs * 2, 10_000);
         }
       }
@@ -367,18 +368,4 @@ export class LegacyLink implements UpstreamLink {
     );
     for (const pending of [...this.#pending.values()]) pending.reject(error);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

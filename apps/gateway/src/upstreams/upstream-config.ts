@@ -49,22 +49,17 @@ const common = {
   protocol: protocolSchema,
 };
 
-const httpSchema = z.strictObject({
+const overHttp = {
   ...common,
-  transport: z.literal('streamable-http').default('streamable-http'),
   url: z.url(),
   auth: authSchema,
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), valueOrEnv).default({}),
-});
+};
 
-const sseSchema = z.strictObject({
-  ...common,
-  /** The deprecated HTTP+SSE transport (2024-11-05): `url` is the GET stream, which names the POST endpoint. */
-  transport: z.literal('sse'),
-  url: z.url(),
-  auth: authSchema,
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), valueOrEnv).default({}),
-});
+const httpSchema = z.strictObject({ ...overHttp, transport: z.literal('streamable-http').default('streamable-http') });
+
+/** The deprecated HTTP+SSE transport (2024-11-05): `url` is the GET stream, which names the POST endpoint. */
+const sseSchema = z.strictObject({ ...overHttp, transport: z.literal('sse') });
 
 const stdioSchema = z.strictObject({
   ...common,

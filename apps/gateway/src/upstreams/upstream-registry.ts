@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { abortableSleep } from './abortable-sleep.ts';
 import { isObject } from './json-rpc.ts';
 import { exposedName } from './namespacing.ts';
 import type { ConfiguredUpstream } from './upstream-config.ts';
@@ -122,7 +123,7 @@ export class UpstreamRegistry extends EventEmitter {
       if (!connected) {
         connected = await this.#refresh(upstream, true);
         if (!connected) {
-          await sleep(backoffMs, this.#abort.signal);
+          await abortableSleep(backoffMs, this.#abort.signal);
           backoffMs = Math.min(backoffMs * 2, 10_000);
           continue;
         }
@@ -139,7 +140,7 @@ export class UpstreamRegistry extends EventEmitter {
         if (this.#abort.signal.aborted) return;
         upstream.state = 'down';
         connected = false;
-        await sleep(backoffMs, this.#abort.signal);
+        await abortableSleep(backoffMs, this.#abort.signal);
       }
     }
   }
@@ -210,18 +211,4 @@ function signature(map: Map<string, CatalogEntry>): string {
 function templatePattern(template: string): RegExp {
   const escaped = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]*\\?\}/g, '[^/]+');
   return new RegExp(`^${escaped.replace(/\{[^}]*\}/g, '[^/]+')}$`);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
