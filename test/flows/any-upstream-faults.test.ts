@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -149,6 +151,54 @@ describe('faults of upstreams the gateway did not write', () => {
     } finally {
       await broken.close();
     }
+  });
+});
+
+describe('credentials and sessions over a gateway’s lifetime', () => {
+  it('gets an OAuth client-credentials token for an upstream, and DELETEs its upstream session on shutdown', async () => {
+    let issued = 0;
+    const tokenServer = createServer((req, res) => {
+      const ok = req.headers.authorization === `Basic ${Buffer.from('gw-client:cc-secret').toString('base64')}`;
+      if (!ok) return res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_client"}');
+      issued++;
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ access_token: 'cc-token', token_type: 'Bearer', expires_in: 3600 }));
+    });
+    await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
+    const tokenUrl = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
+    const upstream = await startV1StreamableHttpServer({ requireBearer: 'cc-token' });
+    const gw = await startGateway(
+      baseEnv([], {
+        GATEWAY_UPSTREAMS: JSON.stringify([
+          {
+            name: 'cc',
+            url: upstream.url,
+            auth: {
+              oauth_client_credentials: {
+                token_url: tokenUrl,
+                client_id: 'gw-client',
+                client_secret: { env: 'CC_SECRET' },
+              },
+            },
+          },
+        ]),
+        CC_SECRET: 'cc-secret',
+      }),
+    );
+    try {
+      const c = await client(gw.mcpUrl, (await gw.createKey()).token);
+      assert.equal(textOf(await c.callTool({ name: 'cc_echo', arguments: { text: 'via cc' } })), 'via cc');
+      assert.equal(issued, 1, 'one token for the probe, the session and the call');
+      await c.close();
+      assert.equal(upstream.sessions(), 1);
+    } finally {
+      await gw.close();
+    }
+    assert.equal(upstream.deletedSessions, 1, 'the gateway ended its upstream session on shutdown');
+    assert.equal(upstream.sessions(), 0);
+    await upstream.close();
+    tokenServer.close();
   });
 });
 
