@@ -167,6 +167,8 @@ interface RunResult {
   p50: number;
   p99: number;
   errors: number;
+  /** The first failure's status and body, so a row with errors says what they were. */
+  firstError?: string;
   /** CPU time per answered call of each watched process, in µs (NaN where /proc is missing). */
   cpuUs: number[];
 }
@@ -225,6 +227,11 @@ async function load(target: Target, concurrency: number, ms: number, watch: numb
   const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1 });
   const latencies: number[] = [];
   let errors = 0;
+  let firstError: string | undefined;
+  const fail = (what: string) => {
+    errors++;
+    firstError ??= what.slice(0, 300);
+  };
   const stopAt = performance.now() + ms;
   const worker = async () => {
     while (performance.now() < stopAt) {
@@ -237,10 +244,11 @@ async function load(target: Target, concurrency: number, ms: number, watch: numb
           body: target.body,
         });
         const text = await res.body.text();
-        if (res.statusCode !== 200 || !isEchoAnswer(String(res.headers['content-type'] ?? ''), text)) errors++;
+        if (res.statusCode !== 200 || !isEchoAnswer(String(res.headers['content-type'] ?? ''), text))
+          fail(`HTTP ${res.statusCode}: ${text}`);
         else latencies.push(performance.now() - started);
-      } catch {
-        errors++;
+      } catch (error) {
+        fail(String(error));
       }
     }
   };
@@ -252,7 +260,14 @@ async function load(target: Target, concurrency: number, ms: number, watch: numb
   await pool.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { rps: (latencies.length / elapsed) * 1000, p50: at(0.5), p99: at(0.99), errors, cpuUs };
+  return {
+    rps: (latencies.length / elapsed) * 1000,
+    p50: at(0.5),
+    p99: at(0.99),
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
+    cpuUs,
+  };
 }
 
 const median = (values: number[]) => {
@@ -346,6 +361,7 @@ async function main() {
           upstream_cpu_us_direct: median(per.map((p) => p.d.cpuUs[0]!)),
           upstream_cpu_us_via_gateway: median(per.map((p) => p.g.cpuUs[1]!)),
           errors: per.reduce((n, p) => n + p.d.errors + p.g.errors + p.u.errors, 0),
+          first_error: per.flatMap((p) => [p.d.firstError, p.g.firstError, p.u.firstError]).find(Boolean),
         };
         rows.push(row);
         console.log(JSON.stringify(row));
