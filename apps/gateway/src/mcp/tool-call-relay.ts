@@ -60,7 +60,11 @@ export async function relayToolCall(call: ToolCall, res: ServerResponse): Promis
     params: {
       ...params,
       name: entry.original,
-      _meta: call.era === 'modern' ? clientMeta : { ...clientMeta, ...call.legacyEnvelope },
+      // Only a 2026-07-28 upstream needs the envelope a 2025-era caller cannot send.
+      _meta:
+        call.era === 'modern' || entry.upstream.server?.era === 'legacy'
+          ? clientMeta
+          : { ...clientMeta, ...call.legacyEnvelope },
     },
   };
 

@@ -94,19 +94,28 @@ export class StreamableHttpChannel implements MessageChannel {
       }
       return;
     }
-    let answered = false;
-    const parser = new SseParser((data) => {
-      const parsed = asMessage(parseJson(data));
-      if (parsed === undefined) return;
-      if (isResponse(parsed) && isRequest && parsed.id === (message as { id: unknown }).id) answered = true;
-      deliver(parsed);
+    const body = res.body;
+    await new Promise<void>((resolve, reject) => {
+      let answered = false;
+      const parser = new SseParser((data) => {
+        const parsed = asMessage(parseJson(data));
+        if (parsed === undefined || answered) return;
+        if (isResponse(parsed) && isRequest && parsed.id === (message as { id: unknown }).id) answered = true;
+        deliver(parsed);
+        // The response ends the exchange even if the server keeps the stream open a little longer; the rest
+        // is drained, not destroyed (breaking out of the stream's iterator aborts it and builds a stack each time).
+        if (answered) {
+          resolve();
+          body.dump().catch(() => {});
+        }
+      });
+      body.on('data', (chunk: string) => parser.push(chunk));
+      body.once('end', () => {
+        if (!answered) parser.end();
+        resolve();
+      });
+      body.once('error', (error) => (answered ? resolve() : reject(error)));
     });
-    for await (const chunk of res.body) {
-      parser.push(chunk as string);
-      // The response ends the exchange even if the server keeps the stream open a little longer.
-      if (answered) break;
-    }
-    if (!answered) parser.end();
   }
 
   async listen(signal: AbortSignal): Promise<'ended' | 'unsupported'> {
