@@ -147,7 +147,8 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
         await secured.register(keyRoutes, { keys: deps.keys, usage: deps.usage, scopeCatalog: deps.scopeCatalog });
         await secured.register(auditRoutes, { audit: deps.audit });
         if (deps.calls !== undefined) await secured.register(usageRoutes, { calls: deps.calls });
-        if (deps.registry !== undefined) await secured.register(upstreamRoutes, { registry: deps.registry });
+        if (deps.registry !== undefined)
+          await secured.register(upstreamRoutes, { registry: deps.registry, audit: deps.audit });
         for (const plugin of deps.plugins ?? []) await secured.register(plugin);
       });
     },
