@@ -11,7 +11,7 @@ import { modernRequest } from '../test/support/mcp-requests.ts';
 
 const out = new URL('../docs/console/', import.meta.url);
 mkdirSync(out, { recursive: true });
-const gmail = await startEchoUpstream({ name: 'gmail' });
+const gmail = await startEchoUpstream({ name: 'gmail', readOnly: true });
 const drive = await startEchoUpstream({ name: 'drive' });
 const gw = await startGateway(
   baseEnv([
@@ -36,6 +36,35 @@ for (const [i, key] of [...keys, limited].entries()) {
   }
 }
 
+// A Claude connector authorized with one key, so its page shows an OAuth grant.
+await gw.gateway.oauth.store.saveClient(
+  {
+    id: `sbc_${'c'.repeat(43)}`,
+    kind: 'preregistered',
+    name: 'Claude (team connector)',
+    redirectUris: ['https://claude.ai/api/mcp/auth_callback'],
+    authMethod: 'client_secret_post',
+    secretHash: 'x',
+    createdAt: Date.now(),
+    lastUsedAt: Date.now(),
+  },
+  null,
+);
+await gw.gateway.oauth.store.createFamily(
+  {
+    id: 'g'.repeat(22),
+    clientId: `sbc_${'c'.repeat(43)}`,
+    keyId: keys[1]!.id,
+    secretFingerprint: 'fp',
+    scope: 'mcp',
+    resource: `${gw.mcpUrl}`,
+    createdAt: Date.now(),
+    expiresAt: Date.now() + 30 * 86_400_000,
+  },
+  'h'.repeat(64),
+  30 * 86_400_000,
+);
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
@@ -57,6 +86,10 @@ await page.goto(`${gw.adminUrl}/console/keys/${keys[1]!.id}/rotate`);
 await shot('key-rotate');
 await page.goto(`${gw.adminUrl}/console/upstreams`);
 await shot('upstreams');
+const card = page.locator('section', { has: page.getByRole('heading', { name: /^gmail/ }) });
+await card.getByLabel(/^Arguments/).fill('{"text": "hello from the console"}');
+await card.getByRole('button', { name: 'Call' }).click();
+await shot('upstream-test-call');
 await page.goto(`${gw.adminUrl}/console/usage`);
 await page.locator('canvas').first().waitFor();
 await shot('usage');

@@ -59,7 +59,7 @@ describe('admin console in Chromium', { timeout: 120_000 }, () => {
       assert.fail(`Chromium is needed at ${CHROMIUM} for the browser tests: "apt-get install -y chromium".`);
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
-    upstream = await startEchoUpstream({ name: 'gmail' });
+    upstream = await startEchoUpstream({ name: 'gmail', readOnly: true });
     gw = await startGateway(baseEnv([{ name: 'gmail', url: upstream.url }]));
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (error) => pageErrors.push(String(error)));
@@ -139,6 +139,66 @@ describe('admin console in Chromium', { timeout: 120_000 }, () => {
     const card = page.locator('section', { has: page.getByRole('heading', { name: /^gmail/ }) });
     assert.match((await card.getByRole('heading', { level: 2 }).textContent()) ?? '', /ready/);
     assert.equal(await card.locator('code', { hasText: 'gmail_echo' }).count(), 1);
+  });
+
+  it('the upstreams page test-calls a read-only tool and shows its text content', async () => {
+    await page.goto(`${gw.adminUrl}/console/upstreams`);
+    const card = page.locator('section', { has: page.getByRole('heading', { name: /^gmail/ }) });
+    await card.getByLabel('Read-only tool').selectOption('gmail_echo');
+    await card.getByLabel(/^Arguments/).fill('{"text": "from the console"}');
+    await card.getByRole('button', { name: 'Call' }).click();
+    assert.match((await page.locator('h1').textContent()) ?? '', /Test call: gmail_echo/);
+    assert.equal(await page.locator('pre.result-text').textContent(), 'gmail:from the console');
+    assert.match((await page.getByRole('status').textContent()) ?? '', /ok/);
+    const audit = await gw.gateway.adminApp.inject({
+      method: 'GET',
+      url: '/admin/v1/audit?action=upstream.test_call',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    assert.equal(audit.json().items[0]?.outcome, 'success');
+  });
+
+  it("a key's OAuth grant shows on its page and is revoked after a confirmation", async () => {
+    const key = await gw.createKey(['gmail_*'], { name: 'connector key' });
+    const store = gw.gateway.oauth.store;
+    await store.saveClient(
+      {
+        id: `sbc_${'c'.repeat(43)}`,
+        kind: 'preregistered',
+        name: 'Claude (team connector)',
+        redirectUris: ['https://claude.ai/api/mcp/auth_callback'],
+        authMethod: 'client_secret_post',
+        secretHash: 'x',
+        createdAt: Date.now(),
+        lastUsedAt: Date.now(),
+      },
+      null,
+    );
+    const grant = 'g'.repeat(22);
+    await store.createFamily(
+      {
+        id: grant,
+        clientId: `sbc_${'c'.repeat(43)}`,
+        keyId: key.id,
+        secretFingerprint: 'fp',
+        scope: 'mcp',
+        resource: `${gw.mcpUrl}`,
+        createdAt: Date.now(),
+        expiresAt: Date.now() + 86_400_000,
+      },
+      'h'.repeat(64),
+      86_400_000,
+    );
+    await page.goto(`${gw.adminUrl}/console/keys/${key.id}`);
+    const grants = page.getByRole('table', { name: 'OAuth grants' });
+    const row = grants.locator('tbody tr', { hasText: 'Claude (team connector)' });
+    assert.equal(await row.count(), 1);
+    await row.getByRole('link', { name: /Revoke/ }).click();
+    await page.getByRole('button', { name: 'Revoke grant' }).click();
+    assert.match((await page.getByRole('status').textContent()) ?? '', /grant is revoked/);
+    assert.equal(await store.getFamily(grant), null);
+    assert.match((await grants.textContent()) ?? '', /No OAuth client was authorized/);
+    assert.equal((await gw.gateway.keys.get(key.id)).revokedAt, null, 'the key itself stays');
   });
 
   it('a form with a forged CSRF token is refused and changes nothing', async () => {

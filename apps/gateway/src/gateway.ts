@@ -14,6 +14,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { GatewayConfig } from './config.ts';
 import { connectProxy } from './connect/connect-proxy.ts';
 import { startGrantCleanup } from './connect/grant-cleanup.ts';
+import { LinkedAccounts } from './connect/linked-accounts.ts';
 import { createMemoryEventHub, createRedisEventHub, type EventHub } from './events/event-hub.ts';
 import { createKeyEvents, createKeyStore, KeyAuthenticator, type KeyEvents, KeyService } from './keys/index.ts';
 import type { ScopeCatalog } from './keys/unmatched-scopes.ts';
@@ -218,6 +219,7 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     scopeCatalog: () => scopeCatalogOf(upstreams, registry),
     calls,
     registry,
+    accounts: new LinkedAccounts({ registry, signer }),
     logLevel: config.LOG_LEVEL,
     metrics: metrics.registry,
     readiness,

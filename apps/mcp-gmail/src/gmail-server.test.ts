@@ -412,6 +412,42 @@ describe('Gmail tool server, per-caller Google accounts (Redis, encrypted grants
     assert.equal(readToolError(still)!.code, 'CONNECT_REQUIRED', 'no grant was stored');
   });
 
+  it('tells the gateway which account a key linked (never a token), and unlinks it on request', async () => {
+    const signer = new CallerAssertionSigner({ secrets: [SECRET] });
+    const send = async (method: 'GET' | 'DELETE', keyId: string, asKey: string | undefined) =>
+      fetch(`${server.url}/internal/keys/${keyId}/grant`, {
+        method,
+        headers:
+          asKey === undefined
+            ? {}
+            : { authorization: `Bearer ${await signer.sign({ keyId: asKey, scopes: [] }, 'gmail')}` },
+      });
+    await link(server, google, 'key_erin', 'bob@example.org');
+    assert.equal((await send('GET', 'key_erin', undefined)).status, 401);
+    assert.equal((await send('GET', 'key_erin', 'key_alice')).status, 403, "one key's assertion reads no other key");
+    assert.equal((await send('DELETE', 'key_erin', 'key_alice')).status, 403);
+    const read = await send('GET', 'key_erin', 'key_erin');
+    assert.equal(read.status, 200);
+    const body = (await read.json()) as Record<string, unknown>;
+    assert.equal(body['linked'], true);
+    assert.equal(body['email'], 'bob@example.org');
+    assert.equal(body['status'], 'active');
+    assert.equal(JSON.stringify(body).includes('eyJ'), false, 'no token, not even encrypted');
+    assert.deepEqual(await (await send('GET', 'key_nobody', 'key_nobody')).json(), {
+      linked: false,
+      mode: 'per-caller',
+    });
+
+    assert.equal((await send('DELETE', 'key_erin', 'key_erin')).status, 204);
+    assert.equal((await send('DELETE', 'key_erin', 'key_erin')).status, 404, 'nothing left to unlink');
+    assert.equal(((await (await send('GET', 'key_erin', 'key_erin')).json()) as { linked: boolean }).linked, false);
+    const unlinked = await server.call('key_erin', 'list_labels');
+    assert.equal(unlinked.isError, true, 'the tool asks to connect again');
+    // Unlinking is not deleting the key: its owner can link an account again.
+    await link(server, google, 'key_erin', 'bob@example.org');
+    assert.equal((await server.call('key_erin', 'list_labels')).isError, undefined);
+  });
+
   it("deletes a key's grant when the gateway reports the key deleted, and never lets another key do it", async () => {
     const signer = new CallerAssertionSigner({ secrets: [SECRET] });
     const post = async (keyId: string, asKey: string | undefined) =>

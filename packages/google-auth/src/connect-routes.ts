@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type Caller, CallerAssertionError, CallerAssertionVerifier } from '@switchboard/caller-assertion';
 import { isSwitchboardError, SwitchboardError, toProblemDetail } from '@switchboard/errors';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConnectTicketError } from './connect-tickets.ts';
 import { type GoogleAuthMode, type GoogleCredentials, grantContext } from './google-credentials.ts';
 import { InvalidGrantError } from './google-token-client.ts';
@@ -37,6 +37,9 @@ export interface ConnectRoutesOptions {
  * - `GET /connect/callback`: exchanges the code, checks that every needed scope was granted, encrypts the
  *   refresh token and stores the grant for the ticket's key only.
  * - `POST /internal/keys/:keyId/deleted`: the gateway reports a deleted or revoked key; its grant goes.
+ * - `GET /internal/keys/:keyId/grant`: whether the key linked an account, and its email (the admin console).
+ * - `DELETE /internal/keys/:keyId/grant`: an admin unlinks the account; the key can link one again.
+ * Every `/internal/*` route takes only the gateway's caller assertion for the key in its path.
  * https://developers.google.com/identity/protocols/oauth2/web-server
  */
 export function registerConnectRoutes(app: FastifyInstance, options: ConnectRoutesOptions): void {
@@ -234,28 +237,72 @@ export function registerConnectRoutes(app: FastifyInstance, options: ConnectRout
     },
   );
 
-  app.post<{ Params: { keyId: string } }>('/internal/keys/:keyId/deleted', async (request, reply) => {
+  /**
+   * The gateway's assertion for the key named in the path, or the refusal already sent: `/internal/*` acts
+   * only on the key the gateway signed for, so one key's assertion never reads or deletes another's grant.
+   */
+  const assertedKey = async (request: FastifyRequest<{ Params: { keyId: string } }>, reply: FastifyReply) => {
     let caller: Caller;
     try {
       caller = await verifier.verify(request.headers.authorization);
     } catch (error) {
       if (!(error instanceof CallerAssertionError)) throw error;
-      return reply
-        .code(401)
-        .type('application/problem+json')
-        .send(toProblemDetail(new SwitchboardError('UNAUTHENTICATED', `Caller assertion refused: ${error.message}.`)));
+      await problem(reply, new SwitchboardError('UNAUTHENTICATED', `Caller assertion refused: ${error.message}.`));
+      return undefined;
     }
     if (caller.keyId !== request.params.keyId) {
-      return reply
-        .code(403)
-        .type('application/problem+json')
-        .send(toProblemDetail(new SwitchboardError('FORBIDDEN', 'The assertion names another key.')));
+      await problem(reply, new SwitchboardError('FORBIDDEN', 'The assertion names another key.'));
+      return undefined;
     }
-    if (options.mode.kind === 'per-caller') await options.mode.store.deleteKey(caller.keyId);
-    options.credentials.forget(caller.keyId);
-    request.log.info({ keyId: caller.keyId, server: options.server }, 'google grant deleted with its key');
+    return caller.keyId;
+  };
+
+  app.post<{ Params: { keyId: string } }>('/internal/keys/:keyId/deleted', async (request, reply) => {
+    const keyId = await assertedKey(request, reply);
+    if (keyId === undefined) return reply;
+    if (options.mode.kind === 'per-caller') await options.mode.store.deleteKey(keyId);
+    options.credentials.forget(keyId);
+    request.log.info({ keyId, server: options.server }, 'google grant deleted with its key');
     return reply.code(204).send();
   });
+
+  // For the admin console: whether the key has linked an account, and which. Never a token.
+  app.get<{ Params: { keyId: string } }>('/internal/keys/:keyId/grant', async (request, reply) => {
+    const keyId = await assertedKey(request, reply);
+    if (keyId === undefined) return reply;
+    const mode = options.mode;
+    if (mode.kind !== 'per-caller')
+      return reply.header('cache-control', 'no-store').send({ linked: false, mode: mode.kind });
+    const grant = await mode.store.get(keyId);
+    return reply.header('cache-control', 'no-store').send(
+      grant === undefined
+        ? { linked: false, mode: mode.kind }
+        : {
+            linked: true,
+            mode: mode.kind,
+            email: grant.email,
+            status: grant.status,
+            ...(grant.brokenReason === undefined ? {} : { broken_reason: grant.brokenReason }),
+            linked_at: grant.createdAt,
+          },
+    );
+  });
+
+  // An admin unlinking the account: the grant goes, the key stays, and its owner may link again.
+  app.delete<{ Params: { keyId: string } }>('/internal/keys/:keyId/grant', async (request, reply) => {
+    const keyId = await assertedKey(request, reply);
+    if (keyId === undefined) return reply;
+    const mode = options.mode;
+    const unlinked = mode.kind === 'per-caller' && (await mode.store.unlink(keyId));
+    options.credentials.forget(keyId);
+    if (!unlinked) return problem(reply, new SwitchboardError('NOT_FOUND', `Key ${keyId} has no linked account.`));
+    request.log.info({ keyId, server: options.server }, 'google grant unlinked by an admin');
+    return reply.code(204).send();
+  });
+}
+
+function problem(reply: FastifyReply, error: SwitchboardError) {
+  return reply.code(error.status).type('application/problem+json').send(toProblemDetail(error));
 }
 
 function sha256(value: string): string {

@@ -53,6 +53,18 @@ for (const [name, create] of stores) {
       assert.equal(broken?.brokenReason, 'invalid_grant');
     });
 
+    it('unlinks a grant and the key can link an account again', async () => {
+      const store = create();
+      await store.put(grant('key_u'));
+      await store.put(grant('key_v'));
+      assert.equal(await store.unlink('key_u'), true);
+      assert.equal(await store.unlink('key_u'), false, 'nothing left to unlink');
+      assert.equal(await store.get('key_u'), undefined);
+      assert.equal((await store.get('key_v'))?.grantId, 'g1', 'another key keeps its grant');
+      assert.equal(await store.isKeyDeleted('key_u'), false);
+      assert.equal(await store.put(grant('key_u', 'g3')), true, 'relinking works');
+    });
+
     it('deletes a key for good: a later put (a connect flow finishing late) is refused', async () => {
       const store = create();
       await store.put(grant('key_a'));

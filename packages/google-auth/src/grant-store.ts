@@ -38,6 +38,11 @@ export interface GrantStore {
   put(grant: GoogleGrant): Promise<boolean>;
   /** Marks the grant broken, only if it is still the link `grantId` names. */
   markBroken(keyId: string, grantId: string, reason: string): Promise<void>;
+  /**
+   * Removes the key's grant (an admin unlinking the account) and says whether there was one. Unlike
+   * `deleteKey` the key stays usable: its owner can link an account again.
+   */
+  unlink(keyId: string): Promise<boolean>;
   /** Deletes the grant and remembers that the key is gone, so an in-flight connect cannot recreate it. */
   deleteKey(keyId: string): Promise<void>;
   isKeyDeleted(keyId: string): Promise<boolean>;

@@ -23,6 +23,10 @@ export class MemoryGrantStore implements GrantStore {
     this.#grants.set(keyId, { ...grant, status: 'broken', brokenReason: reason, updatedAt: new Date().toISOString() });
   }
 
+  async unlink(keyId: string): Promise<boolean> {
+    return this.#grants.delete(keyId);
+  }
+
   async deleteKey(keyId: string): Promise<void> {
     this.#grants.delete(keyId);
     this.#deleted.add(keyId);

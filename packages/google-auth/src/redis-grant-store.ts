@@ -65,6 +65,10 @@ export class RedisGrantStore implements GrantStore {
     await this.#call(() => this.#redis.sbMarkGoogleGrantBroken(this.#grantKey(keyId), grantId, reason));
   }
 
+  async unlink(keyId: string): Promise<boolean> {
+    return (await this.#call(() => this.#redis.del(this.#grantKey(keyId)))) === 1;
+  }
+
   async deleteKey(keyId: string): Promise<void> {
     await this.#call(() => this.#redis.sbDeleteKeyGoogleGrant(this.#grantKey(keyId), this.#deletedKey(keyId)));
   }

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { CallerAssertionSigner } from '@switchboard/caller-assertion';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { createAuditLog } from '../audit/create-audit-log.ts';
 import { type Clock, systemClock } from '../clock.ts';
+import { LinkedAccounts } from '../connect/linked-accounts.ts';
 import { createKeyEvents } from '../keys/create-key-events.ts';
 import { createKeyStore } from '../keys/create-key-store.ts';
 import { KeyAuthenticator } from '../keys/key-authenticator.ts';
@@ -12,8 +14,13 @@ import { KeyService } from '../keys/key-service.ts';
 import type { KeyStore } from '../keys/key-store.ts';
 import type { RedisTestFixture } from '../keys/test-fixtures.ts';
 import type { ScopeCatalog } from '../keys/unmatched-scopes.ts';
+import { keyGrantRoutes } from '../oauth/key-grant-routes.ts';
+import { MemoryOAuthStore } from '../oauth/memory-oauth-store.ts';
+import { parseUpstreams } from '../upstreams/upstream-config.ts';
+import { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
 import { type CallCounters, createCallCounters } from '../usage/call-counters.ts';
 import { buildAdminApp } from './build-admin-app.ts';
+import { startToolServerFixture, type ToolServerFixture } from './tool-server-fixture.ts';
 
 /** Test-only: an admin app on in-memory or Redis adapters, with captured logs and a fixed admin token. */
 export interface AdminHarness {
@@ -28,6 +35,10 @@ export interface AdminHarness {
   usageCalls: { keyId: string; hours: number }[];
   /** The in-memory call counters behind `GET /usage` (absent when a test builds its own app). */
   calls?: CallCounters;
+  /** The OAuth store behind `/keys/{id}/oauth-grants` (absent when a test builds its own app). */
+  oauthStore?: MemoryOAuthStore;
+  /** With `upstream: true`: the tool server behind `/upstreams` and `/keys/{id}/accounts`. */
+  upstream?: ToolServerFixture;
   call(
     method: InjectOptions['method'],
     url: string,
@@ -50,8 +61,16 @@ export const TEST_SCOPE_CATALOG: ScopeCatalog = {
   names: new Map([['gmail', ['gmail_search_threads', 'gmail_get_thread', 'gmail_create_draft']]]),
 };
 
+export const TEST_ASSERTION_SECRET = 'test-assertion-secret-0123456789abcdef';
+
 export async function adminHarness(
-  options: { redis?: RedisTestFixture; clock?: Clock; scopeCatalog?: ScopeCatalog } = {},
+  options: {
+    redis?: RedisTestFixture;
+    clock?: Clock;
+    scopeCatalog?: ScopeCatalog;
+    /** Adds a tool server (`files`, `"connect": true`) with the upstream, test-call and account routes. */
+    upstream?: boolean;
+  } = {},
 ): Promise<AdminHarness> {
   const clock = options.clock ?? systemClock;
   const fixture = options.redis;
@@ -71,7 +90,31 @@ export async function adminHarness(
   });
   const usageCalls: { keyId: string; hours: number }[] = [];
   const calls = createCallCounters({});
+  const oauthStore = new MemoryOAuthStore({ clock });
+  let upstream: ToolServerFixture | undefined;
+  let registry: UpstreamRegistry | undefined;
+  if (options.upstream === true) {
+    upstream = await startToolServerFixture({ name: 'files', secret: TEST_ASSERTION_SECRET });
+    registry = new UpstreamRegistry(
+      parseUpstreams(JSON.stringify([{ name: 'files', url: upstream.url, connect: true }])),
+      {
+        signer: new CallerAssertionSigner({ secrets: [TEST_ASSERTION_SECRET] }),
+        clientInfo: { name: 'test', version: '1' },
+      },
+    );
+    await registry.start();
+  }
   const app = buildAdminApp({
+    ...(registry === undefined
+      ? {}
+      : {
+          registry,
+          accounts: new LinkedAccounts({
+            registry,
+            signer: new CallerAssertionSigner({ secrets: [TEST_ASSERTION_SECRET] }),
+          }),
+        }),
+    plugins: [keyGrantRoutes({ store: oauthStore, keyStore: store, clock, audit })],
     calls,
     keys,
     authenticator,
@@ -105,6 +148,8 @@ export async function adminHarness(
     logs,
     usageCalls,
     calls,
+    oauthStore,
+    ...(upstream === undefined ? {} : { upstream }),
     call,
     async createKey(body = {}) {
       const response = await call('POST', '/admin/v1/keys', { body: { name: 'alice', scopes: ['gmail_*'], ...body } });
@@ -115,6 +160,8 @@ export async function adminHarness(
       await app.close();
       await authenticator.close();
       await events.close();
+      await registry?.close();
+      await upstream?.close();
     },
   };
 }

@@ -229,6 +229,8 @@ describe('admin API: happy paths', () => {
       '/admin/v1/audit',
       '/admin/v1/keys',
       '/admin/v1/keys/{id}',
+      '/admin/v1/keys/{id}/oauth-grants',
+      '/admin/v1/keys/{id}/oauth-grants/{grant}',
       '/admin/v1/keys/{id}/revoke',
       '/admin/v1/keys/{id}/rotate',
       '/admin/v1/keys/{id}/usage',

@@ -8,13 +8,15 @@ const validBodies: Record<string, unknown> = {
   'POST /admin/v1/keys': { name: 'intruder', scopes: ['*', 'admin'] },
   'PATCH /admin/v1/keys/:id': { scopes: ['*', 'admin'] },
   'POST /admin/v1/keys/:id/rotate': { grace_period_s: 0 },
+  'POST /admin/v1/upstreams/:name/test-call': { tool: 'files_lookup', arguments: { word: 'x' } },
 };
 
 describe('admin API: every route requires admin credentials', () => {
   let h: AdminHarness;
   let target: { id: string };
   before(async () => {
-    h = await adminHarness();
+    // With every optional route group (upstreams, test calls, linked accounts), so each one is checked.
+    h = await adminHarness({ upstream: true });
     target = await h.createKey({ name: 'target' });
   });
   after(() => h.close());
@@ -24,7 +26,7 @@ describe('admin API: every route requires admin credentials', () => {
       h.app.adminRoutes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`),
       ['GET /admin/v1/openapi.json'],
     );
-    assert.equal(h.app.adminRoutes.filter((r) => !r.public).length, 10);
+    assert.equal(h.app.adminRoutes.filter((r) => !r.public).length, 16);
   });
 
   // Registered from the app's own route table, so a route added later is covered without editing this file.
@@ -33,11 +35,23 @@ describe('admin API: every route requires admin credentials', () => {
       await t.test(`${route.method} ${route.url}`, async () => {
         await assertRequiresAdminAuth(h, {
           method: route.method,
-          url: route.url.replace(':id', target.id),
+          url: route.url
+            .replace(':id', target.id)
+            .replace(':name', 'files')
+            .replace(':upstream', 'files')
+            .replace(':grant', 'G'.repeat(22)),
           body: validBodies[`${route.method} ${route.url}`],
         });
       });
     }
+  });
+
+  test('without credentials, no test call reaches the upstream and no account is unlinked', async () => {
+    h.upstream?.accounts.set(target.id, 'target@example.com');
+    await h.call('POST', '/admin/v1/upstreams/files/test-call', { token: null, body: { tool: 'files_lookup' } });
+    await h.call('DELETE', `/admin/v1/keys/${target.id}/accounts/files`, { token: 'wrong-token-abcdefghijkl' });
+    assert.deepEqual(h.upstream?.lookups, []);
+    assert.equal(h.upstream?.accounts.get(target.id), 'target@example.com');
   });
 
   test('admin auth refusals are audited (throttled) without the presented credential', async () => {

@@ -17,6 +17,7 @@ import type { KeyService } from '../keys/key-service.ts';
 import type { ScopeCatalog } from '../keys/unmatched-scopes.ts';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
 import type { CallCounters } from '../usage/call-counters.ts';
+import { type AccountDirectory, accountRoutes } from './account-routes.ts';
 import { adminAuthHook } from './admin-auth.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { keyRoutes } from './key-routes.ts';
@@ -36,8 +37,10 @@ export interface AdminAppDeps {
   scopeCatalog?: (() => ScopeCatalog) | undefined;
   /** Per-minute and per-hour tools/call outcomes per key and upstream (`GET /usage`, the console's charts). */
   calls?: CallCounters | undefined;
-  /** The upstreams this replica relays to (`GET /upstreams`). */
+  /** The upstreams this replica relays to (`GET /upstreams`, test calls). */
   registry?: UpstreamRegistry | undefined;
+  /** Accounts keys linked on the tool servers (`/keys/{id}/accounts`); usually `LinkedAccounts`. */
+  accounts?: AccountDirectory | undefined;
   logLevel?: string | undefined;
   /** Where logs go (default stdout); tests capture them here. */
   logStream?: Writable | undefined;
@@ -147,7 +150,10 @@ export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
         await secured.register(keyRoutes, { keys: deps.keys, usage: deps.usage, scopeCatalog: deps.scopeCatalog });
         await secured.register(auditRoutes, { audit: deps.audit });
         if (deps.calls !== undefined) await secured.register(usageRoutes, { calls: deps.calls });
-        if (deps.registry !== undefined) await secured.register(upstreamRoutes, { registry: deps.registry });
+        if (deps.registry !== undefined)
+          await secured.register(upstreamRoutes, { registry: deps.registry, audit: deps.audit });
+        if (deps.accounts !== undefined)
+          await secured.register(accountRoutes, { keys: deps.keys, accounts: deps.accounts, audit: deps.audit });
         for (const plugin of deps.plugins ?? []) await secured.register(plugin);
       });
     },

@@ -36,20 +36,26 @@ export function readUpstreams(registry: UpstreamRegistry): UpstreamView[] {
       tools: tools
         .filter(([, entry]) => entry.upstream === u)
         .map(([name, entry]) => {
-          const annotations = entry.definition['annotations'];
           const description = entry.definition['description'];
           return {
             name,
             original: entry.original,
             description: typeof description === 'string' ? description : '',
-            read_only:
-              typeof annotations === 'object' &&
-              annotations !== null &&
-              (annotations as Record<string, unknown>)['readOnlyHint'] === true,
+            read_only: isReadOnly(entry.definition),
           };
         }),
     };
   });
+}
+
+/** The tool's own claim (`annotations.readOnlyHint`, MCP 2025-03-26 and later) that calling it changes nothing. */
+export function isReadOnly(definition: Record<string, unknown>): boolean {
+  const annotations = definition['annotations'];
+  return (
+    typeof annotations === 'object' &&
+    annotations !== null &&
+    (annotations as Record<string, unknown>)['readOnlyHint'] === true
+  );
 }
 
 /**

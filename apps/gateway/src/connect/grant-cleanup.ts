@@ -3,6 +3,7 @@ import { request } from 'undici';
 import type { KeyEvents } from '../keys/key-events.ts';
 import type { KeyStore } from '../keys/key-store.ts';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
+import { connectUpstreams, internalUrl } from './linked-accounts.ts';
 
 /**
  * When a key is revoked, the upstream accounts linked to it (Google grants held by the Gmail and Drive
@@ -22,13 +23,9 @@ export function startGrantCleanup(deps: {
     void (async () => {
       const record = await deps.store.get(event.keyId).catch(() => undefined);
       if (record === undefined || record === null || record.revokedAt === null) return;
-      for (const upstream of deps.registry.upstreams) {
-        if (!upstream.config.connect || upstream.config.transport === 'stdio') continue;
+      for (const upstream of connectUpstreams(deps.registry)) {
         const assertion = await deps.signer.sign({ keyId: event.keyId, scopes: [] }, upstream.name);
-        const url = new URL(
-          `/internal/keys/${encodeURIComponent(event.keyId)}/deleted`,
-          new URL(upstream.config.url).origin,
-        );
+        const url = internalUrl(upstream, event.keyId, 'deleted');
         await request(url, { method: 'POST', headers: { authorization: `Bearer ${assertion}` }, headersTimeout: 5000 })
           .then((res) => res.body.dump())
           .catch((error: unknown) => deps.log({ upstream: upstream.name, err: String(error) }, 'grant cleanup failed'));

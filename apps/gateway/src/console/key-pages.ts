@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { linkedAccountListSchema } from '../admin/account-routes.ts';
 import type {
   issuedKeyViewSchema,
   keyPageSchema,
@@ -7,6 +8,7 @@ import type {
   usageSeriesSchema,
   usageViewSchema,
 } from '../admin/admin-schemas.ts';
+import type { oauthGrantListSchema } from '../oauth/key-grant-routes.ts';
 import { ApiProblem, type ConsoleKit } from './console-plugin.ts';
 import { html, type SafeHtml } from './html-template.ts';
 import { usageChart } from './usage-chart.ts';
@@ -17,6 +19,8 @@ type KeyPage = z.infer<typeof keyPageSchema>;
 type UsageView = z.infer<typeof usageViewSchema>;
 type UsageSeries = z.infer<typeof usageSeriesSchema>;
 type Fields = Record<string, string | string[] | undefined>;
+type Grants = z.infer<typeof oauthGrantListSchema>;
+type Accounts = z.infer<typeof linkedAccountListSchema>;
 
 const GRACE_CHOICES: { s: number; label: string }[] = [
   { s: 0, label: 'none: the old secret stops now' },
@@ -139,7 +143,12 @@ export function keyPages(kit: ConsoleKit): FastifyPluginAsync {
       );
       const done = (request.query as Record<string, string | undefined>)['done'];
       const series = await kit.api<UsageSeries>(request, 'GET', '/admin/v1/usage?window=hour').catch(() => undefined);
-      return detailPage(request, reply, key, { hour, day, done, series });
+      // Absent when this admin app has no OAuth front door or no connect upstreams: the section is left out.
+      const [grants, accounts] = await Promise.all([
+        kit.api<Grants>(request, 'GET', `/admin/v1/keys/${id}/oauth-grants`).catch(() => undefined),
+        kit.api<Accounts>(request, 'GET', `/admin/v1/keys/${id}/accounts`).catch(() => undefined),
+      ]);
+      return detailPage(request, reply, key, { hour, day, done, series, grants, accounts });
     });
 
     const detailPage = (
@@ -150,6 +159,8 @@ export function keyPages(kit: ConsoleKit): FastifyPluginAsync {
         hour?: UsageView | undefined;
         day?: UsageView | undefined;
         series?: UsageSeries | undefined;
+        grants?: Grants | undefined;
+        accounts?: Accounts | undefined;
         done?: string | undefined;
         error?: string;
         fields?: Fields;
@@ -197,6 +208,8 @@ export function keyPages(kit: ConsoleKit): FastifyPluginAsync {
                   html`<tr><td><code>${s.prefix}…</code></td><td>${time(s.created_at)}</td><td>${s.expires_at === null ? 'current' : time(s.expires_at)}</td></tr>`,
               )}</tbody>
             </table>
+            ${grantsSection(key, extra.grants)}
+            ${accountsSection(key, extra.accounts)}
             <h2>Usage</h2>
             ${(() => {
               const mine = extra.series?.keys[key.id];
@@ -301,6 +314,60 @@ export function keyPages(kit: ConsoleKit): FastifyPluginAsync {
       return reply.redirect(`/console/keys/${id}?done=revoked`, 303);
     });
 
+    app.get('/console/keys/:id/oauth-grants/:grant/remove', async (request, reply) => {
+      const id = keyId(request);
+      const grant = encodeURIComponent((request.params as { grant: string }).grant);
+      const key = await kit.api<KeyView>(request, 'GET', `/admin/v1/keys/${id}`);
+      const { items } = await kit.api<Grants>(request, 'GET', `/admin/v1/keys/${id}/oauth-grants`);
+      const found = items.find((g) => g.id === (request.params as { grant: string }).grant);
+      if (found === undefined) throw new ApiProblem(404, 'NOT_FOUND', `Key ${key.id} has no such OAuth grant.`);
+      return kit.page(reply, request, {
+        title: `Revoke an OAuth grant of ${key.name}?`,
+        section: 'keys',
+        body: html`<form method="post" action="/console/keys/${key.id}/oauth-grants/${grant}/remove" class="card">
+          ${csrfField(request)}
+          <p><strong>${found.client_name ?? found.client_id}</strong> (consented ${time(found.created_at)}) loses its
+          refresh tokens at once and must be authorized again; an access token it already holds works until it
+          expires (minutes). The key itself keeps working.</p>
+          <button type="submit" class="danger">Revoke grant</button> <a href="/console/keys/${key.id}">Cancel</a>
+        </form>`,
+      });
+    });
+
+    app.post('/console/keys/:id/oauth-grants/:grant/remove', async (request, reply) => {
+      const id = keyId(request);
+      const grant = encodeURIComponent((request.params as { grant: string }).grant);
+      await kit.api(request, 'DELETE', `/admin/v1/keys/${id}/oauth-grants/${grant}`);
+      return reply.redirect(`/console/keys/${id}?done=grant-revoked`, 303);
+    });
+
+    app.get('/console/keys/:id/accounts/:upstream/remove', async (request, reply) => {
+      const id = keyId(request);
+      const upstream = (request.params as { upstream: string }).upstream;
+      const key = await kit.api<KeyView>(request, 'GET', `/admin/v1/keys/${id}`);
+      const { items } = await kit.api<Accounts>(request, 'GET', `/admin/v1/keys/${id}/accounts`);
+      const found = items.find((a) => a.upstream === upstream && a.linked === true);
+      if (found === undefined)
+        throw new ApiProblem(404, 'NOT_FOUND', `Key ${key.id} has no account linked on ${upstream}.`);
+      return kit.page(reply, request, {
+        title: `Unlink the ${upstream} account of ${key.name}?`,
+        section: 'keys',
+        body: html`<form method="post" action="/console/keys/${key.id}/accounts/${encodeURIComponent(upstream)}/remove" class="card">
+          ${csrfField(request)}
+          <p>The ${upstream} server forgets <strong>${found.email ?? 'the account'}</strong> for <code>${key.id}</code>.
+          The key keeps working; its next ${upstream} call answers with a link to connect an account again.</p>
+          <button type="submit" class="danger">Unlink account</button> <a href="/console/keys/${key.id}">Cancel</a>
+        </form>`,
+      });
+    });
+
+    app.post('/console/keys/:id/accounts/:upstream/remove', async (request, reply) => {
+      const id = keyId(request);
+      const upstream = encodeURIComponent((request.params as { upstream: string }).upstream);
+      await kit.api(request, 'DELETE', `/admin/v1/keys/${id}/accounts/${upstream}`);
+      return reply.redirect(`/console/keys/${id}?done=account-unlinked`, 303);
+    });
+
     function secretPage(request: FastifyRequest, reply: FastifyReply, issued: IssuedKey, title: string) {
       return kit.page(reply, request, {
         title,
@@ -318,7 +385,50 @@ export function keyPages(kit: ConsoleKit): FastifyPluginAsync {
   };
 }
 
-const NOTICES: Record<string, string> = { updated: 'Changes saved.', revoked: 'The key is revoked.' };
+const NOTICES: Record<string, string> = {
+  updated: 'Changes saved.',
+  revoked: 'The key is revoked.',
+  'grant-revoked': 'The OAuth grant is revoked.',
+  'account-unlinked': 'The account is unlinked.',
+};
+
+function grantsSection(key: KeyView, grants: Grants | undefined): SafeHtml {
+  if (grants === undefined) return html``;
+  return html`<h2>OAuth grants</h2>
+    <table aria-label="OAuth grants">
+      <thead><tr><th>Client</th><th>Scope</th><th>Consented</th><th>Refresh token expires</th><th></th></tr></thead>
+      <tbody>
+        ${grants.items.length === 0 ? html`<tr><td colspan="5">No OAuth client was authorized with this key.</td></tr>` : ''}
+        ${grants.items.map(
+          (g) => html`<tr><td>${g.client_name ?? html`<code>${g.client_id}</code>`}</td><td>${g.scope}</td>
+            <td>${time(g.created_at)}</td><td>${time(g.expires_at)}</td>
+            <td><a class="button danger" href="/console/keys/${key.id}/oauth-grants/${g.id}/remove">Revoke…</a></td></tr>`,
+        )}
+      </tbody>
+    </table>`;
+}
+
+function accountsSection(key: KeyView, accounts: Accounts | undefined): SafeHtml {
+  if (accounts === undefined || accounts.items.length === 0) return html``;
+  const state = (a: Accounts['items'][number]) => {
+    if (a.linked === null) return html`<span class="error">unknown: ${a.error ?? 'no answer'}</span>`;
+    if (a.mode === 'single-account') return 'one shared account (nothing per key)';
+    if (a.mode === 'unconfigured') return 'not configured on the server';
+    if (!a.linked) return 'not linked';
+    return a.status === 'broken' ? html`<span class="status revoked">broken</span> ${a.broken_reason ?? ''}` : 'linked';
+  };
+  return html`<h2>Linked accounts</h2>
+    <table aria-label="Linked accounts">
+      <thead><tr><th>Upstream</th><th>Account</th><th>State</th><th>Linked</th><th></th></tr></thead>
+      <tbody>
+        ${accounts.items.map(
+          (a) => html`<tr><td>${a.upstream}</td><td>${a.email ?? '–'}</td><td>${state(a)}</td>
+            <td>${a.linked_at === null ? '–' : time(a.linked_at)}</td>
+            <td>${a.linked === true ? html`<a class="button danger" href="/console/keys/${key.id}/accounts/${a.upstream}/remove">Unlink…</a>` : ''}</td></tr>`,
+        )}
+      </tbody>
+    </table>`;
+}
 
 function keyFields(v: { name: string; owner: string; scopes: string; limits: string; expires: string }): SafeHtml {
   return html`

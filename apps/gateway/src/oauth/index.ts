@@ -13,6 +13,7 @@ export {
   runConnectorDiagnostics,
 } from './connector-diagnostics.ts';
 export { createOAuthStore, type OAuthStoreOptions } from './create-oauth-store.ts';
+export { keyGrantRoutes } from './key-grant-routes.ts';
 export { MemoryOAuthStore } from './memory-oauth-store.ts';
 export { OAuthClients, type ResolvedClient } from './oauth-clients.ts';
 export { type OAuthEndpoints, oauthEndpoints } from './oauth-endpoints.ts';

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../clock.ts';
 import {
+  byCreation,
   type ClientRecord,
   type CodeRecord,
   type ConsumeCodeResult,
@@ -36,6 +37,8 @@ export class MemoryOAuthStore implements OAuthStore {
   readonly #registrations = new Map<string, Entry<string>>();
   readonly #codes = new Map<string, Entry<CodeEntry>>();
   readonly #families = new Map<string, Entry<FamilyEntry>>();
+  /** Key id → ids of its families; stale ids are pruned when read. */
+  readonly #familiesByKey = new Map<string, Set<string>>();
   #signingKeys: string | undefined;
   #writes = 0;
 
@@ -103,6 +106,8 @@ export class MemoryOAuthStore implements OAuthStore {
       { record: structuredClone(record), current: currentTokenHash, previous: [] },
       ttlMs,
     );
+    const ids = this.#familiesByKey.get(record.keyId) ?? new Set<string>();
+    this.#familiesByKey.set(record.keyId, ids.add(record.id));
   }
 
   async getFamily(id: string): Promise<FamilyRecord | null> {
@@ -126,13 +131,30 @@ export class MemoryOAuthStore implements OAuthStore {
     }
     if (entry.previous.includes(presentedHash)) {
       this.#families.delete(id);
+      this.#familiesByKey.get(entry.record.keyId)?.delete(id);
       return 'reused';
     }
     return 'mismatch';
   }
 
   async deleteFamily(id: string): Promise<boolean> {
-    return this.#get(this.#families, id) !== undefined && this.#families.delete(id);
+    const entry = this.#get(this.#families, id);
+    if (entry === undefined) return false;
+    this.#familiesByKey.get(entry.record.keyId)?.delete(id);
+    return this.#families.delete(id);
+  }
+
+  async listFamiliesByKey(keyId: string): Promise<FamilyRecord[]> {
+    const ids = this.#familiesByKey.get(keyId);
+    if (ids === undefined) return [];
+    const found: FamilyRecord[] = [];
+    for (const id of ids) {
+      const entry = this.#get(this.#families, id);
+      if (entry === undefined) ids.delete(id);
+      else found.push(structuredClone(entry.record));
+    }
+    if (ids.size === 0) this.#familiesByKey.delete(keyId);
+    return found.sort(byCreation);
   }
 
   async claimSigningKeys(candidate: string): Promise<string> {

@@ -17,6 +17,7 @@ import { oauthClientRoutes } from './client-routes.ts';
 import { CompositeAuthenticator } from './composite-authenticator.ts';
 import { connectorDiagnosticsRoutes } from './connector-diagnostics.ts';
 import { createOAuthStore } from './create-oauth-store.ts';
+import { keyGrantRoutes } from './key-grant-routes.ts';
 import { metadataRoutes } from './metadata-routes.ts';
 import { OAuthClients } from './oauth-clients.ts';
 import { type OAuthEndpoints, oauthEndpoints } from './oauth-endpoints.ts';
@@ -66,7 +67,10 @@ export interface OAuthFrontDoor {
   addHooks(app: FastifyInstance): void;
   /** The public routes: discovery documents, JWKS, /authorize, /token, /register, /revoke. */
   routes: (app: FastifyInstance) => Promise<void>;
-  /** Admin routes (register inside the admin auth scope under `/admin/v1`): OAuth clients and diagnostics. */
+  /**
+   * Admin routes (register inside the admin auth scope under `/admin/v1`): OAuth clients, diagnostics, and
+   * each key's grants.
+   */
   adminRoutes: FastifyPluginAsync;
   clients: OAuthClients;
   store: OAuthStore;
@@ -141,9 +145,11 @@ export async function createOAuthFrontDoor(options: OAuthFrontDoorOptions): Prom
 
   const clientRoutes = oauthClientRoutes({ clients, audit: options.audit });
   const diagnosticsRoutes = connectorDiagnosticsRoutes({ endpoints, keys: options.keyService, clients, clock });
+  const grantRoutes = keyGrantRoutes({ store, keyStore: options.keyStore, clock, audit: options.audit });
   const adminRoutes: FastifyPluginAsync = async (app) => {
     await app.register(clientRoutes);
     await app.register(diagnosticsRoutes);
+    await app.register(grantRoutes);
   };
 
   return {

@@ -33,15 +33,15 @@ const code: CodeRecord = {
   expiresAt: 60_001,
 };
 
-function family(id: string): FamilyRecord {
+function family(id: string, keyId = 'key_1', createdAt = 1): FamilyRecord {
   return {
     id,
     clientId: 'sbc_a',
-    keyId: 'key_1',
+    keyId,
     secretFingerprint: 'fp',
     scope: 'mcp',
     resource: 'https://gw.example.com/mcp',
-    createdAt: 1,
+    createdAt,
     expiresAt: 1000,
   };
 }
@@ -112,6 +112,33 @@ function contract(name: string, make: () => Promise<OAuthStore>) {
       assert.deepEqual(outcomes.sort(), ['reused', 'rotated']);
     });
 
+    it('lists the families of one key, and forgets deleted and reused ones', async () => {
+      const store = await make();
+      assert.deepEqual(await store.listFamiliesByKey('key_idx'), []);
+      await store.createFamily(family('fi2', 'key_idx', 20), hash(30), 60_000);
+      await store.createFamily(family('fi1', 'key_idx', 10), hash(31), 60_000);
+      await store.createFamily(family('fi3', 'key_idx', 30), hash(32), 60_000);
+      await store.createFamily(family('fo1', 'key_other', 5), hash(33), 60_000);
+      assert.deepEqual(
+        (await store.listFamiliesByKey('key_idx')).map((f) => f.id),
+        ['fi1', 'fi2', 'fi3'],
+        'oldest first, only that key',
+      );
+      assert.equal(await store.rotateFamily('fi2', hash(30), hash(34), 5000, 60_000), 'rotated');
+      assert.equal((await store.listFamiliesByKey('key_idx')).find((f) => f.id === 'fi2')?.expiresAt, 5000);
+      assert.equal(await store.deleteFamily('fi1'), true);
+      assert.equal(await store.rotateFamily('fi3', hash(32), hash(35), 5000, 60_000), 'rotated');
+      assert.equal(await store.rotateFamily('fi3', hash(32), hash(36), 5000, 60_000), 'reused');
+      assert.deepEqual(
+        (await store.listFamiliesByKey('key_idx')).map((f) => f.id),
+        ['fi2'],
+      );
+      assert.deepEqual(
+        (await store.listFamiliesByKey('key_other')).map((f) => f.id),
+        ['fo1'],
+      );
+    });
+
     it('keeps the first signing keys stored', async () => {
       const store = await make();
       assert.equal(await store.claimSigningKeys('first'), 'first');
@@ -140,10 +167,24 @@ describe('Redis OAuth store layout', () => {
     await store.createFamily(family('f'), hash(2), 1000);
     await store.claimSigningKeys('k');
     const keys = await fixture.keys();
-    assert.equal(keys.length, 6);
+    assert.equal(keys.length, 7, keys.join(' '));
     for (const key of keys) assert.match(key, /\{[^}]+\}$/, key);
     const ttl = await fixture.redis.pttl(`${fixture.prefix}oauth:code:{${hash(1)}}`);
     assert.ok(ttl > 0 && ttl <= 1000);
+  });
+
+  it('prunes the by-key index of families that expired', async () => {
+    const fixture = await redisTestFixture('oauth-index');
+    fixtures.push(fixture);
+    const store = new RedisOAuthStore(fixture.redis, { prefix: fixture.prefix });
+    await store.createFamily(family('short', 'key_p'), hash(40), 20);
+    await store.createFamily(family('long', 'key_p', 2), hash(41), 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.deepEqual(
+      (await store.listFamiliesByKey('key_p')).map((f) => f.id),
+      ['long'],
+    );
+    assert.deepEqual(await fixture.redis.smembers(`${fixture.prefix}oauth:key-families:{key_p}`), ['long']);
   });
 });
 

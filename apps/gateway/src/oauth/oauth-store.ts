@@ -89,6 +89,12 @@ export interface OAuthStore {
     ttlMs: number,
   ): Promise<RotateResult>;
   deleteFamily(id: string): Promise<boolean>;
+  /**
+   * The families issued for one API key (the grants an admin sees and can revoke), oldest first. Read
+   * through a by-key index kept where families are created and deleted; families that ended otherwise
+   * (expired, or deleted on reuse) drop out of the index when it is read.
+   */
+  listFamiliesByKey(keyId: string): Promise<FamilyRecord[]>;
 
   /** Stores `candidate` unless signing keys are stored already; returns what is stored (first writer wins). */
   claimSigningKeys(candidate: string): Promise<string>;
@@ -96,3 +102,8 @@ export interface OAuthStore {
 
 /** How many earlier refresh tokens of a family are remembered to recognise reuse. */
 export const REMEMBERED_REFRESH_TOKENS = 32;
+
+/** Oldest first; ties by id, so both stores list in the same order. */
+export function byCreation(a: FamilyRecord, b: FamilyRecord): number {
+  return a.createdAt - b.createdAt || a.id.localeCompare(b.id);
+}

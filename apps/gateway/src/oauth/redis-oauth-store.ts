@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Redis, Result } from 'ioredis';
 import { z } from 'zod';
 import {
+  byCreation,
   type ClientRecord,
   type CodeRecord,
   type ConsumeCodeResult,
@@ -71,6 +72,9 @@ const familySchema = z.object({
  *   <prefix>oauth:registration:{<digest>}       string: client id last registered with that metadata
  *   <prefix>oauth:code:{<sha256 of code>}       hash: record, used, family
  *   <prefix>oauth:family:{<family id>}          hash: record, current, previous, expires_at
+ *   <prefix>oauth:key-families:{<key id>}       set: ids of the families issued for that key (no TTL:
+ *                                               a family's TTL moves with each rotation, so the index is
+ *                                               pruned of ended families when read or added to instead)
  *   <prefix>oauth:signing-keys:{oauth}          string: generated signing keys (private JWK Set)
  */
 export class RedisOAuthStore implements OAuthStore {
@@ -165,6 +169,9 @@ export class RedisOAuthStore implements OAuthStore {
       )
       .pexpire(key, ttlMs)
       .exec();
+    // A separate command: the index lives in the key's slot, the family in its own (Redis Cluster).
+    await this.#redis.sadd(this.#key('key-families', record.keyId), record.id);
+    await this.#liveFamilies(record.keyId);
   }
 
   async getFamily(id: string): Promise<FamilyRecord | null> {
@@ -193,7 +200,24 @@ export class RedisOAuthStore implements OAuthStore {
   }
 
   async deleteFamily(id: string): Promise<boolean> {
-    return (await this.#redis.del(this.#key('family', id))) > 0;
+    const family = await this.getFamily(id);
+    const deleted = (await this.#redis.del(this.#key('family', id))) > 0;
+    if (family !== null) await this.#redis.srem(this.#key('key-families', family.keyId), id);
+    return deleted;
+  }
+
+  async listFamiliesByKey(keyId: string): Promise<FamilyRecord[]> {
+    return (await this.#liveFamilies(keyId)).sort(byCreation);
+  }
+
+  /** Reads the key's index and removes the ids whose family is gone (expired, or deleted on reuse). */
+  async #liveFamilies(keyId: string): Promise<FamilyRecord[]> {
+    const index = this.#key('key-families', keyId);
+    const ids = await this.#redis.smembers(index);
+    const families = await Promise.all(ids.map((id) => this.getFamily(id)));
+    const gone = ids.filter((_id, i) => families[i] === null);
+    if (gone.length > 0) await this.#redis.srem(index, ...gone);
+    return families.filter((f): f is FamilyRecord => f !== null && f.keyId === keyId);
   }
 
   async claimSigningKeys(candidate: string): Promise<string> {
