@@ -4,8 +4,8 @@
  * (as the browser tests do). Run: node --import tsx scripts/console-screenshots.ts
  */
 import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import { startEchoUpstream } from '../test/fixtures/echo-upstream.ts';
+import { launchChromium } from '../test/support/chromium.ts';
 import { baseEnv, startGateway, TEST_ADMIN_TOKEN } from '../test/support/gateway-harness.ts';
 import { modernRequest } from '../test/support/mcp-requests.ts';
 
@@ -65,10 +65,7 @@ await gw.gateway.oauth.store.createFamily(
   30 * 86_400_000,
 );
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 const shot = (name: string) => page.screenshot({ path: new URL(`${name}.png`, out).pathname });
 await page.goto(`${gw.adminUrl}/console/sign-in`);

@@ -5,23 +5,12 @@
  * missing admin token are refused.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { baseEnv, type RunningGateway, startGateway, TEST_ADMIN_TOKEN } from '../support/gateway-harness.ts';
 import { modernRequest } from '../support/mcp-requests.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 describe('admin console in Chromium', { timeout: 120_000 }, () => {
   let browser: Browser;
@@ -55,10 +44,7 @@ describe('admin console in Chromium', { timeout: 120_000 }, () => {
   };
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      assert.fail(`Chromium is needed at ${CHROMIUM} for the browser tests: "apt-get install -y chromium".`);
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
+    browser = await launchChromium();
     upstream = await startEchoUpstream({ name: 'gmail', readOnly: true });
     gw = await startGateway(baseEnv([{ name: 'gmail', url: upstream.url }]));
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

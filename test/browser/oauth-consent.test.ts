@@ -4,24 +4,15 @@
  * CSRF token is refused. Screenshots land in test/artifacts/oauth-consent/ (git-ignored) for review.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
 import { type OAuthGateway, registerPublicClient, startOAuthGateway } from '../flows/oauth-harness.ts';
+import { launchChromium } from '../support/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/oauth-consent/', import.meta.url);
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** WCAG relative luminance contrast of two CSS rgb() colours. */
 function contrast(a: string, b: string): number {
@@ -65,13 +56,8 @@ describe('consent page in Chromium', { timeout: 120_000 }, () => {
     page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      assert.fail(
-        `Chromium is needed at ${CHROMIUM} for the browser tests: install it with "apt-get update && apt-get install -y chromium" (CI does).`,
-      );
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
+    browser = await launchChromium();
     upstream = await startEchoUpstream({ name: 'gmail' });
     gw = await startOAuthGateway({ upstreams: [{ name: 'gmail', url: upstream.url }] });
     callbackServer = createServer((request, response) => {
