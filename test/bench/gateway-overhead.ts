@@ -11,13 +11,19 @@
  * after 1,000 legacy sessions.
  *
  *   npm run bench -- [--duration 5] [--rounds 3] [--concurrency 1,16,64] [--eras modern,legacy]
- *     [--upstreams v2,v1] [--json out.json]
+ *     [--upstreams v2,v1] [--auth key,oauth] [--cpu-prof dir] [--json out.json]
+ *
+ * `--auth oauth` adds rows where the caller presents an OAuth access token (obtained through the front door's
+ * registration, consent and token endpoints) instead of the API key. `--cpu-prof dir` writes a V8 CPU profile
+ * of the limited gateway into `dir` when it exits (summarise with `test/bench/profile-summary.ts`).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { freePort, startRedisServer } from '@switchboard/testing';
 import { Pool } from 'undici';
+import { consentOverHttp } from '../flows/oauth-harness.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -27,6 +33,8 @@ const rounds = Number(args.get('rounds') ?? 3);
 const concurrencies = (args.get('concurrency') ?? '1,16,64').split(',').map(Number);
 const eras = (args.get('eras') ?? 'modern,legacy').split(',') as ('modern' | 'legacy')[];
 const upstreams = (args.get('upstreams') ?? 'v2,v1').split(',') as ('v2' | 'v1')[];
+const auths = (args.get('auth') ?? 'key').split(',') as ('key' | 'oauth')[];
+const cpuProfDir = args.get('cpu-prof');
 const pin = hasTaskset() ? (cpu: number) => ['taskset', '-c', String(cpu)] : () => [];
 if (pin(0).length > 0) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
@@ -59,11 +67,12 @@ async function startProcess(argv: string[], env: Record<string, string>, ready: 
   return child;
 }
 
-async function startGatewayProcess(gatewayUpstreams: unknown[], redisUrl: string, limits: boolean) {
+async function startGatewayProcess(gatewayUpstreams: unknown[], redisUrl: string, limits: boolean, profile = false) {
   const port = await freePort();
   const adminPort = await freePort();
+  const prof = profile && cpuProfDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
   const child = await startProcess(
-    [...pin(1), process.execPath, '--import', 'tsx', 'apps/gateway/src/main.ts'],
+    [...pin(1), process.execPath, ...prof, '--import', 'tsx', 'apps/gateway/src/main.ts'],
     {
       GATEWAY_PORT: String(port),
       GATEWAY_ADMIN_PORT: String(adminPort),
@@ -87,7 +96,58 @@ async function startGatewayProcess(gatewayUpstreams: unknown[], redisUrl: string
     body: JSON.stringify({ name: 'bench', scopes: ['*'] }),
   });
   const { token } = (await response.json()) as { token: string };
-  return { child, url: `http://127.0.0.1:${port}/mcp`, token };
+  return { child, url: `http://127.0.0.1:${port}/mcp`, publicUrl: `http://localhost:${port}`, token };
+}
+
+/**
+ * An OAuth access token bound to `apiKey`, the way Claude's connector gets one: dynamic registration, the
+ * consent page (the API key pasted), and the authorization-code exchange with PKCE.
+ */
+async function oauthToken(publicUrl: string, apiKey: string): Promise<string> {
+  const redirectUri = 'https://claude.ai/api/mcp/auth_callback';
+  const registered = await fetch(`${publicUrl}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'bench',
+      redirect_uris: [redirectUri],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    }),
+  });
+  const { client_id: clientId } = (await registered.json()) as { client_id: string };
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = new URL(`${publicUrl}/authorize`);
+  for (const [name, value] of Object.entries({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    state: 'bench',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    scope: 'mcp',
+    resource: `${publicUrl}/mcp`,
+  }))
+    authorize.searchParams.set(name, value);
+  const consent = await consentOverHttp(authorize, apiKey);
+  const code = consent.location?.searchParams.get('code');
+  if (code == null) throw new Error(`consent failed: HTTP ${consent.status}`);
+  const exchanged = await fetch(`${publicUrl}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      client_id: clientId,
+      code_verifier: verifier,
+      resource: `${publicUrl}/mcp`,
+    }).toString(),
+  });
+  const { access_token: accessToken } = (await exchanged.json()) as { access_token?: string };
+  if (accessToken === undefined) throw new Error(`token exchange failed: HTTP ${exchanged.status}`);
+  return accessToken;
 }
 
 interface Target {
@@ -298,57 +358,72 @@ async function main() {
     started['v1'] = { url: `http://127.0.0.1:${port}/mcp`, pid: child.pid! };
     gatewayUpstreams.push({ name: 'v1', url: started['v1'].url, auth: 'none' });
   }
-  const limited = await startGatewayProcess(gatewayUpstreams, redis.url, true);
+  const limited = await startGatewayProcess(gatewayUpstreams, redis.url, true, true);
   const unlimited = await startGatewayProcess(gatewayUpstreams, redis.url, false);
   const auth = `Bearer ${limited.token}`;
   const authUnlimited = `Bearer ${unlimited.token}`;
+  const bearer = {
+    key: auth,
+    oauth: auths.includes('oauth') ? `Bearer ${await oauthToken(limited.publicUrl, limited.token)}` : auth,
+  };
   const gatewayPid = limited.child.pid!;
+  const redisPid = redis.pid ?? 0;
 
   const rows: Record<string, unknown>[] = [];
   for (const upstream of upstreams) {
     const { url: upstreamUrl, pid: upstreamPid } = started[upstream]!;
     const tool = upstream === 'v2' ? 'bench_echo' : 'v1_echo';
     for (const era of eras) {
-      // The v1 server speaks only the 2025 era, so its baseline is a 2025 client's session whatever the
-      // era the gateway's caller speaks.
-      const direct =
-        upstream === 'v2' && era === 'modern' ? modernCall(upstreamUrl, 'echo') : await legacyCall(upstreamUrl, 'echo');
-      const viaGateway =
-        era === 'modern' ? modernCall(limited.url, tool, auth) : await legacyCall(limited.url, tool, auth);
-      const viaUnlimited =
-        era === 'modern'
-          ? modernCall(unlimited.url, tool, authUnlimited)
-          : await legacyCall(unlimited.url, tool, authUnlimited);
-      for (const c of concurrencies) {
-        // Warm-up: JIT, pools, caches.
-        await load(direct, c, 1000);
-        await load(viaGateway, c, 1000);
-        await load(viaUnlimited, c, 1000);
-        const per: { d: RunResult; g: RunResult; u: RunResult }[] = [];
-        for (let r = 0; r < rounds; r++) {
-          const d = await load(direct, c, durationMs, [upstreamPid]);
-          const g = await load(viaGateway, c, durationMs, [gatewayPid, upstreamPid]);
-          const u = await load(viaUnlimited, c, durationMs);
-          per.push({ d, g, u });
+      for (const authKind of auths) {
+        // The v1 server speaks only the 2025 era, so its baseline is a 2025 client's session whatever the
+        // era the gateway's caller speaks.
+        const direct =
+          upstream === 'v2' && era === 'modern'
+            ? modernCall(upstreamUrl, 'echo')
+            : await legacyCall(upstreamUrl, 'echo');
+        const callerAuth = bearer[authKind];
+        const viaGateway =
+          era === 'modern'
+            ? modernCall(limited.url, tool, callerAuth)
+            : await legacyCall(limited.url, tool, callerAuth);
+        const viaUnlimited =
+          era === 'modern'
+            ? modernCall(unlimited.url, tool, authUnlimited)
+            : await legacyCall(unlimited.url, tool, authUnlimited);
+        for (const c of concurrencies) {
+          // Warm-up: JIT, pools, caches.
+          await load(direct, c, 1000);
+          await load(viaGateway, c, 1000);
+          await load(viaUnlimited, c, 1000);
+          const per: { d: RunResult; g: RunResult; u: RunResult }[] = [];
+          for (let r = 0; r < rounds; r++) {
+            const d = await load(direct, c, durationMs, [upstreamPid]);
+            const g = await load(viaGateway, c, durationMs, [gatewayPid, upstreamPid, redisPid]);
+            const u = await load(viaUnlimited, c, durationMs);
+            per.push({ d, g, u });
+          }
+          const row = {
+            upstream,
+            era,
+            auth: authKind,
+            concurrency: c,
+            direct_rps: Math.round(median(per.map((p) => p.d.rps))),
+            gateway_rps: Math.round(median(per.map((p) => p.g.rps))),
+            ratio: median(per.map((p) => p.g.rps / p.d.rps)),
+            added_p50_ms: median(per.map((p) => p.g.p50 - p.d.p50)),
+            added_p99_ms: median(per.map((p) => p.g.p99 - p.d.p99)),
+            limiter_on_vs_off: median(per.map((p) => p.g.rps / p.u.rps)),
+            // Gateway and upstream share a core, so the ratio is about upstream ÷ (upstream + gateway) CPU.
+            gateway_cpu_us: median(per.map((p) => p.g.cpuUs[0]!)),
+            // redis-server runs on the load generator's core; its share is the other half of the Redis round trip.
+            redis_cpu_us: median(per.map((p) => p.g.cpuUs[2]!)),
+            upstream_cpu_us_direct: median(per.map((p) => p.d.cpuUs[0]!)),
+            upstream_cpu_us_via_gateway: median(per.map((p) => p.g.cpuUs[1]!)),
+            errors: per.reduce((n, p) => n + p.d.errors + p.g.errors + p.u.errors, 0),
+          };
+          rows.push(row);
+          console.log(JSON.stringify(row));
         }
-        const row = {
-          upstream,
-          era,
-          concurrency: c,
-          direct_rps: Math.round(median(per.map((p) => p.d.rps))),
-          gateway_rps: Math.round(median(per.map((p) => p.g.rps))),
-          ratio: median(per.map((p) => p.g.rps / p.d.rps)),
-          added_p50_ms: median(per.map((p) => p.g.p50 - p.d.p50)),
-          added_p99_ms: median(per.map((p) => p.g.p99 - p.d.p99)),
-          limiter_on_vs_off: median(per.map((p) => p.g.rps / p.u.rps)),
-          // Gateway and upstream share a core, so the ratio is about upstream ÷ (upstream + gateway) CPU.
-          gateway_cpu_us: median(per.map((p) => p.g.cpuUs[0]!)),
-          upstream_cpu_us_direct: median(per.map((p) => p.d.cpuUs[0]!)),
-          upstream_cpu_us_via_gateway: median(per.map((p) => p.g.cpuUs[1]!)),
-          errors: per.reduce((n, p) => n + p.d.errors + p.g.errors + p.u.errors, 0),
-        };
-        rows.push(row);
-        console.log(JSON.stringify(row));
       }
     }
   }
@@ -371,12 +446,12 @@ async function main() {
 
   const us = (v: unknown) => (Number.isNaN(v) ? 'n/a' : String(Math.round(v as number)));
   console.log(
-    '\n| upstream | era | concurrency | direct req/s | gateway req/s | gateway ÷ direct | added p50 (ms) | added p99 (ms) | limiter on ÷ off | gateway CPU/call (µs) | upstream CPU/call direct / via gateway (µs) |',
+    '\n| upstream | era | auth | concurrency | direct req/s | gateway req/s | gateway ÷ direct | added p50 (ms) | added p99 (ms) | limiter on ÷ off | gateway CPU/call (µs) | redis CPU/call (µs) | upstream CPU/call direct / via gateway (µs) |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r['upstream']} | ${r['era']} | ${r['concurrency']} | ${r['direct_rps']} | ${r['gateway_rps']} | ${(r['ratio'] as number).toFixed(2)} | ${(r['added_p50_ms'] as number).toFixed(2)} | ${(r['added_p99_ms'] as number).toFixed(2)} | ${(r['limiter_on_vs_off'] as number).toFixed(2)} | ${us(r['gateway_cpu_us'])} | ${us(r['upstream_cpu_us_direct'])} / ${us(r['upstream_cpu_us_via_gateway'])} |`,
+      `| ${r['upstream']} | ${r['era']} | ${r['auth']} | ${r['concurrency']} | ${r['direct_rps']} | ${r['gateway_rps']} | ${(r['ratio'] as number).toFixed(2)} | ${(r['added_p50_ms'] as number).toFixed(2)} | ${(r['added_p99_ms'] as number).toFixed(2)} | ${(r['limiter_on_vs_off'] as number).toFixed(2)} | ${us(r['gateway_cpu_us'])} | ${us(r['redis_cpu_us'])} | ${us(r['upstream_cpu_us_direct'])} / ${us(r['upstream_cpu_us_via_gateway'])} |`,
     );
   }
   console.log(
@@ -384,7 +459,21 @@ async function main() {
   );
   const out = args.get('json');
   if (out) writeFileSync(out, JSON.stringify({ rows, rssIdleKiB: idle, rssAfterKiB: after }, null, 2));
-  for (const child of children) child.kill('SIGTERM');
+  // Wait for the replicas to drain and exit: a CPU profile is written on exit.
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
+          child.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
   await redis.stop();
 }
 
