@@ -41,6 +41,9 @@ if (pin(0).length > 0) execFileSync('taskset', ['-cp', '0', String(process.pid)]
 const SECRET = 'bench-assertion-secret-0123456789abcdef';
 const ADMIN = 'bench-admin-token-0123456789';
 const children: ChildProcess[] = [];
+/** When the profiled gateway served measured rounds (CLOCK_MONOTONIC µs, the clock V8's profiler stamps with). */
+const profileWindows: [number, number][] = [];
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 function hasTaskset(): boolean {
   try {
@@ -398,7 +401,9 @@ async function main() {
           const per: { d: RunResult; g: RunResult; u: RunResult }[] = [];
           for (let r = 0; r < rounds; r++) {
             const d = await load(direct, c, durationMs, [upstreamPid]);
+            const from = monotonicUs();
             const g = await load(viaGateway, c, durationMs, [gatewayPid, upstreamPid, redisPid]);
+            profileWindows.push([from, monotonicUs()]);
             const u = await load(viaUnlimited, c, durationMs);
             per.push({ d, g, u });
           }
@@ -475,6 +480,7 @@ async function main() {
     ),
   );
   await redis.stop();
+  if (cpuProfDir !== undefined) writeFileSync(`${cpuProfDir}/windows.json`, JSON.stringify(profileWindows));
 }
 
 main().catch((error) => {

@@ -2,8 +2,10 @@
  * Summarises a V8 `.cpuprofile` (from `npm run bench -- --cpu-prof <dir>`): the functions with the most self
  * time, and the share of busy samples by where the code lives (Switchboard, Fastify, undici, ioredis, the
  * SDK, Node internals, GC). Idle samples are left out, so shares are of the time the process was working.
+ * With `--windows <dir>/windows.json` (written by the bench) only samples taken while the measured
+ * `tools/call` rounds ran are counted: start-up, warm-up and the session phase stay out.
  *
- *   node --import tsx test/bench/profile-summary.ts <file.cpuprofile> [--top 25]
+ *   node --import tsx test/bench/profile-summary.ts <file.cpuprofile> [--top 25] [--windows windows.json]
  */
 import { readFileSync } from 'node:fs';
 
@@ -14,6 +16,7 @@ interface ProfileNode {
 }
 
 interface Profile {
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -26,12 +29,21 @@ if (file === undefined) {
 }
 const topIndex = rest.indexOf('--top');
 const top = topIndex === -1 ? 25 : Number(rest[topIndex + 1]);
+const windowsIndex = rest.indexOf('--windows');
+const windows =
+  windowsIndex === -1
+    ? undefined
+    : (JSON.parse(readFileSync(rest[windowsIndex + 1] ?? '', 'utf8')) as [number, number][]);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const inWindow = (at: number) => windows === undefined || windows.some(([from, to]) => at >= from && at <= to);
 
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfUs = new Map<number, number>();
+let at = profile.startTime;
 profile.samples.forEach((id, i) => {
-  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const delta = profile.timeDeltas[i] ?? 0;
+  at += delta;
+  if (inWindow(at)) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
 });
 
 /** Where a frame's code lives, from its script URL. */
