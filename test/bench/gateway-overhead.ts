@@ -11,7 +11,8 @@
  * after 1,000 legacy sessions.
  *
  *   npm run bench -- [--duration 5] [--rounds 3] [--concurrency 1,16,64] [--eras modern,legacy]
- *     [--upstreams v2,v1] [--auth key,oauth] [--cpu-prof dir] [--json out.json]
+ *     [--upstreams v2,v1] [--auth key,oauth] [--cpu-prof dir] [--sessions 1000] [--memory-only true]
+ *     [--json out.json]
  *
  * `--auth oauth` adds rows where the caller presents an OAuth access token (obtained through the front door's
  * registration, consent and token endpoints) instead of the API key. `--cpu-prof dir` writes a V8 CPU profile
@@ -35,6 +36,9 @@ const eras = (args.get('eras') ?? 'modern,legacy').split(',') as ('modern' | 'le
 const upstreams = (args.get('upstreams') ?? 'v2,v1').split(',') as ('v2' | 'v1')[];
 const auths = (args.get('auth') ?? 'key').split(',') as ('key' | 'oauth')[];
 const cpuProfDir = args.get('cpu-prof');
+const sessionCount = Number(args.get('sessions') ?? 1000);
+/** `--memory-only true`: skip the throughput rows, measure only the RSS of `--sessions` legacy sessions. */
+const memoryOnly = args.get('memory-only') === 'true';
 const pin = hasTaskset() ? (cpu: number) => ['taskset', '-c', String(cpu)] : () => [];
 if (pin(0).length > 0) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
@@ -324,6 +328,21 @@ const median = (values: number[]) => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/** RSS once it has stopped falling for 3 s (at most 30 s of waiting). */
+async function settledRssKiB(pid: number): Promise<number> {
+  let lowest = rssKiB(pid);
+  let steady = 0;
+  for (let waited = 0; waited < 30 && steady < 3; waited++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = rssKiB(pid);
+    if (now < lowest - 256) {
+      lowest = now;
+      steady = 0;
+    } else steady++;
+  }
+  return Math.min(lowest, rssKiB(pid));
+}
+
 function rssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -373,7 +392,7 @@ async function main() {
   const redisPid = redis.pid ?? 0;
 
   const rows: Record<string, unknown>[] = [];
-  for (const upstream of upstreams) {
+  for (const upstream of memoryOnly ? [] : upstreams) {
     const { url: upstreamUrl, pid: upstreamPid } = started[upstream]!;
     const tool = upstream === 'v2' ? 'bench_echo' : 'v1_echo';
     for (const era of eras) {
@@ -433,21 +452,22 @@ async function main() {
     }
   }
 
-  // Memory: 1,000 legacy sessions opened through the gateway (each initialize + one tools/call).
+  // Memory: legacy sessions opened through the gateway (each initialize + one tools/call), kept open.
+  // RSS is read once it has stopped falling: V8 returns the young generation it grew for a burst only
+  // after its memory reducer runs, and that transient garbage is not what open sessions hold.
   const pid = gatewayPid;
   const memoryTool = upstreams[0] === 'v1' ? 'v1_echo' : 'bench_echo';
-  const idle = rssKiB(pid);
-  for (let batch = 0; batch < 1000; batch += 50) {
+  const idle = await settledRssKiB(pid);
+  for (let batch = 0; batch < sessionCount; batch += 50) {
     await Promise.all(
-      Array.from({ length: 50 }, async () => {
+      Array.from({ length: Math.min(50, sessionCount - batch) }, async () => {
         const t = await legacyCall(limited.url, memoryTool, auth);
         const res = await fetch(t.url, { method: 'POST', headers: t.headers, body: t.body });
         await res.text();
       }),
     );
   }
-  await new Promise((r) => setTimeout(r, 1000));
-  const after = rssKiB(pid);
+  const after = await settledRssKiB(pid);
 
   const us = (v: unknown) => (Number.isNaN(v) ? 'n/a' : String(Math.round(v as number)));
   console.log(
@@ -460,7 +480,7 @@ async function main() {
     );
   }
   console.log(
-    `\nGateway RSS: idle ${(idle / 1024).toFixed(1)} MiB, after 1,000 legacy sessions ${(after / 1024).toFixed(1)} MiB (+${((after - idle) / 1024).toFixed(1)} MiB)`,
+    `\nGateway RSS: idle ${(idle / 1024).toFixed(1)} MiB, after ${sessionCount} legacy sessions ${(after / 1024).toFixed(1)} MiB (+${((after - idle) / 1024).toFixed(1)} MiB)`,
   );
   const out = args.get('json');
   if (out) writeFileSync(out, JSON.stringify({ rows, rssIdleKiB: idle, rssAfterKiB: after }, null, 2));
