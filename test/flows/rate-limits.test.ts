@@ -79,6 +79,18 @@ describe('per-key rate limits across two replicas', { timeout: 120_000 }, () => 
 
     const others = await Promise.all(Array.from({ length: 3 }, (_, i) => call(other.token, i)));
     assert.equal(others.filter(admitted).length, 3, 'another key is not affected');
+
+    // The console's counts: each replica sums its calls in memory and writes them within a second.
+    const sum = (values: number[] | undefined) => (values ?? []).reduce((a, b) => a + b, 0);
+    let counted = { ok: 0, rate_limited: 0 };
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+      const usage = await admin('/usage?window=hour', 'GET');
+      const series = (usage['keys'] as Record<string, { ok: number[]; rate_limited: number[] }>)[burst.id];
+      counted = { ok: sum(series?.ok), rate_limited: sum(series?.rate_limited) };
+      if (counted.ok === 10 && counted.rate_limited === 5) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.deepEqual(counted, { ok: 10, rate_limited: 5 }, 'admitted and refused calls of both replicas are counted');
   });
 
   it('answers other refused requests with HTTP 429, Retry-After and retryAfterSeconds', async () => {

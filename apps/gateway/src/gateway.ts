@@ -27,7 +27,6 @@ import { admitAll } from './rate-limits/admission.ts';
 import { createKeyAdmission } from './rate-limits/key-admission.ts';
 import { UpstreamRegistry } from './upstreams/upstream-registry.ts';
 import { createCallCounters } from './usage/call-counters.ts';
-import { countRefusals } from './usage/count-refusals.ts';
 
 export const GATEWAY_INFO = { name: 'switchboard', version: '0.1.0' };
 
@@ -121,8 +120,9 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     redis,
     onError: (error) => publicApp.log.warn({ err: error }, 'could not count a call for the console'),
   });
+  // Refused calls are counted for the console where the refusal is answered (tool-call-handler.ts).
   const admission = config.GATEWAY_RATE_LIMITS_ENABLED
-    ? countRefusals(createKeyAdmission(limiter, config.GATEWAY_DEFAULT_LIMITS, metrics), calls)
+    ? createKeyAdmission(limiter, config.GATEWAY_DEFAULT_LIMITS, metrics)
     : admitAll;
 
   const upstreams = config.upstreams.map((u) => u.config);
@@ -248,6 +248,8 @@ export async function createGateway(config: GatewayConfig, overrides: GatewayOve
     async close() {
       stopGrantCleanup();
       await publicApp.close();
+      // After the listener: calls that finished while it drained are counted too.
+      await calls.close();
       await adminApp.close();
       await registry.close();
       await authenticator.close();

@@ -12,6 +12,8 @@ import { freePort } from './free-port.ts';
 export interface TestRedisServer {
   readonly port: number;
   readonly url: string;
+  /** Process id of the running server (benchmarks read its CPU time), undefined while stopped. */
+  readonly pid: number | undefined;
   /** SIGKILL: the server vanishes mid-request, as a crashed Redis would. */
   kill(): Promise<void>;
   /** Start again on the same port (after kill/stop). */
@@ -50,7 +52,16 @@ export async function startRedisServer(options: { port?: number; persist?: boole
     await kill();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   };
-  return { port, url: `redis://127.0.0.1:${port}`, kill, start, stop };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid;
+    },
+    kill,
+    start,
+    stop,
+  };
 }
 
 async function waitForPing(port: number, timeoutMs = 5000): Promise<void> {

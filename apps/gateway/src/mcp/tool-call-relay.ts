@@ -76,7 +76,7 @@ export async function relayToolCall(call: ToolCall, res: ServerResponse): Promis
   let response: JsonRpcResponse;
   // A 2026-07-28 caller of a 2025-era upstream is asked with input_required while the call is held here.
   const held =
-    call.heldCalls !== undefined && entry.upstream.server?.era === 'legacy'
+    call.heldCalls !== undefined && entry.upstream.era === 'legacy'
       ? new HeldCall(call.heldCalls, call.key.id)
       : undefined;
   let handedOff = false;

@@ -134,19 +134,7 @@ export class ModernHttpLink implements UpstreamLink {
       }
       if (contentType.includes('text/event-stream')) {
         options.onStart?.('sse');
-        res.body.setEncoding('utf8');
-        const parser = new SseParser((data) => {
-          const parsed = parseJson(data);
-          if (parsed === undefined) return;
-          if (isResponse(parsed)) response = parsed;
-          else options.onMessage?.(parsed as JsonRpcMessage);
-        });
-        for await (const chunk of res.body) {
-          parser.push(chunk as string);
-          // The response ends the exchange even if the upstream keeps the stream open a little longer.
-          if (response !== undefined) break;
-        }
-        if (response === undefined) parser.end();
+        response = await readSseResponse(res.body, options.onMessage);
       } else {
         options.onStart?.('json');
         const parsed = parseJson(await res.body.text());
@@ -229,6 +217,58 @@ async function requestHeaders(
   // SEP-2243: the name travels in a header too, so intermediaries can route without parsing the body.
   if (typeof name === 'string' && /^[\x20-\x7e]*$/.test(name)) headers['mcp-name'] = name;
   return headers;
+}
+
+/** How long an upstream may keep an answered stream open before its connection is given up. */
+const DRAIN_GRACE_MS = 1000;
+
+/**
+ * Reads an SSE answer until its JSON-RPC response, delivering the messages before it. Stream events, not an
+ * async iterator: the iterator's promise per chunk was a measurable share of the hot path. The response ends
+ * the exchange even if the upstream keeps the stream open a little longer; the rest is drained rather than
+ * destroyed, because destroying an unfinished body closes the pooled connection and the next call would pay
+ * for a new one. A stream still open `DRAIN_GRACE_MS` after its response is destroyed.
+ */
+function readSseResponse(
+  body: Dispatcher.ResponseData['body'],
+  onMessage: ((message: JsonRpcMessage) => void) | undefined,
+): Promise<JsonRpcResponse | undefined> {
+  return new Promise((resolve, reject) => {
+    let response: JsonRpcResponse | undefined;
+    let settled = false;
+    const parser = new SseParser((data) => {
+      const parsed = parseJson(data);
+      if (parsed === undefined) return;
+      if (isResponse(parsed)) response = parsed;
+      else onMessage?.(parsed as JsonRpcMessage);
+    });
+    const settle = () => {
+      settled = true;
+      resolve(response);
+      if (body.readableEnded) return;
+      const grace = setTimeout(() => body.destroy(), DRAIN_GRACE_MS);
+      grace.unref();
+      body.once('close', () => clearTimeout(grace));
+    };
+    body.setEncoding('utf8');
+    body.on('data', (chunk: string) => {
+      if (settled) return;
+      parser.push(chunk);
+      if (response !== undefined) settle();
+    });
+    body.once('end', () => {
+      if (settled) return;
+      parser.end();
+      settled = true;
+      resolve(response);
+    });
+    // Stays attached after the answer: a drained body that fails later must not be an unhandled 'error'.
+    body.on('error', (error) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    });
+  });
 }
 
 /** The first JSON-RPC response in a JSON or SSE body. */

@@ -74,6 +74,11 @@ export class UpstreamConnection {
     return this.#link === undefined ? undefined : { ...this.#link.server, era: this.#link.era };
   }
 
+  /** The negotiated era alone: read on every relayed call, where `server` would copy the whole record. */
+  get era(): 'modern' | 'legacy' | undefined {
+    return this.#link?.era;
+  }
+
   /** The stdio child's process id (its guard's), while it runs. */
   get pid(): number | undefined {
     return this.#stdio?.pid;

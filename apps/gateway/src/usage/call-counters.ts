@@ -23,12 +23,18 @@ export interface UsageSeries {
 
 /**
  * Calls, errors and rate-limit refusals per key and per upstream, in minute buckets (kept 1 h) and hour
- * buckets (kept 25 h). `record` is fire-and-forget: one pipelined round trip to Redis, never awaited by the
- * call it counts, and a Redis failure loses a count rather than failing or slowing a call.
+ * buckets (kept 25 h). `record` is fire-and-forget and costs no I/O: counts are summed in memory and written
+ * with one pipeline at most once per `flushMs` (default 1 s), so the Redis round trip of a call is its limiter
+ * script alone. A Redis failure loses that second's counts rather than failing or slowing a call; a replica
+ * that stops without `close` loses at most its last second.
  */
 export interface CallCounters {
   record(keyId: string, upstream: string, outcome: CountedOutcome): void;
+  /** Reads the series; this replica's pending counts are written first, so they are included. */
   series(window: UsageWindow): Promise<UsageSeries>;
+  /** Writes pending counts now (also on a timer and on close). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
 }
 
 const WINDOWS: Record<UsageWindow, { bucketS: number; count: number; ttlS: number }> = {
@@ -71,44 +77,78 @@ export function createCallCounters(options: {
   prefix?: string | undefined;
   now?: () => number;
   onError?: (error: unknown) => void;
+  /** Longest a count waits in memory before it is written to Redis; default 1000 ms. */
+  flushMs?: number;
 }): CallCounters {
   const now = options.now ?? Date.now;
   return options.redis === undefined
     ? memoryCallCounters(now)
-    : redisCallCounters(options.redis, options.prefix ?? 'sb:', now, options.onError);
+    : redisCallCounters(options.redis, options.prefix ?? 'sb:', now, options.onError, options.flushMs ?? 1000);
 }
 
 /**
  * Redis: one hash per bucket. All buckets share the `{usage}` hash tag, so one pipeline stays in one Cluster
- * slot; the volume (a few fields per call) is far below what one slot serves.
+ * slot; the volume (a few fields per second and replica) is far below what one slot serves.
  */
 function redisCallCounters(
   redis: Redis,
   prefix: string,
   now: () => number,
   onError: ((error: unknown) => void) | undefined,
+  flushMs: number,
 ): CallCounters {
   const key = (window: UsageWindow, bucket: number) => `${prefix}{usage}:${window === 'hour' ? 'm' : 'h'}:${bucket}`;
+  /** Bucket key → its TTL and the increments not written yet. */
+  let pending = new Map<string, { ttlS: number; counts: Map<string, number> }>();
+  let timer: NodeJS.Timeout | undefined;
   let lastErrorAt = 0;
+  const add = (bucketKey: string, ttlS: number, field: string) => {
+    let bucket = pending.get(bucketKey);
+    if (bucket === undefined) {
+      bucket = { ttlS, counts: new Map() };
+      pending.set(bucketKey, bucket);
+    }
+    bucket.counts.set(field, (bucket.counts.get(field) ?? 0) + 1);
+  };
+  const flush = async () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (pending.size === 0) return;
+    const batch = pending;
+    pending = new Map();
+    const pipeline = redis.pipeline();
+    for (const [bucketKey, { ttlS, counts }] of batch) {
+      for (const [field, n] of counts) pipeline.hincrby(bucketKey, field, n);
+      pipeline.expire(bucketKey, ttlS);
+    }
+    await pipeline.exec().catch((error: unknown) => {
+      // At most one report a minute: a Redis outage must not flood the log.
+      const at = now();
+      if (at - lastErrorAt > 60_000) {
+        lastErrorAt = at;
+        onError?.(error);
+      }
+    });
+  };
   return {
     record(keyId, upstream, outcome) {
       const at = now();
       const [kf, uf] = fields(keyId, upstream, outcome);
-      const pipeline = redis.pipeline();
       for (const window of ['hour', 'day'] as const) {
         const { bucketS, ttlS } = WINDOWS[window];
         const k = key(window, Math.floor(at / 1000 / bucketS));
-        pipeline.hincrby(k, kf, 1).hincrby(k, uf, 1).expire(k, ttlS);
+        add(k, ttlS, kf);
+        add(k, ttlS, uf);
       }
-      pipeline.exec().catch((error: unknown) => {
-        // At most one report a minute: a Redis outage must not flood the log from the hot path.
-        if (at - lastErrorAt > 60_000) {
-          lastErrorAt = at;
-          onError?.(error);
-        }
-      });
+      if (timer === undefined) {
+        timer = setTimeout(() => void flush(), flushMs);
+        timer.unref();
+      }
     },
+    flush,
+    close: flush,
     async series(window) {
+      await flush();
       const { ids, start_s, bucketS } = bucketsOf(window, now());
       const pipeline = redis.pipeline();
       for (const id of ids) pipeline.hgetall(key(window, id));
@@ -136,6 +176,8 @@ function redisCallCounters(
 function memoryCallCounters(now: () => number): CallCounters {
   const buckets: Record<UsageWindow, Map<number, Map<string, number>>> = { hour: new Map(), day: new Map() };
   return {
+    flush: async () => {},
+    close: async () => {},
     record(keyId, upstream, outcome) {
       const at = now();
       for (const window of ['hour', 'day'] as const) {
