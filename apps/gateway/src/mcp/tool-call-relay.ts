@@ -62,7 +62,7 @@ export async function relayToolCall(call: ToolCall, res: ServerResponse): Promis
       name: entry.original,
       // Only a 2026-07-28 upstream needs the envelope a 2025-era caller cannot send.
       _meta:
-        call.era === 'modern' || entry.upstream.server?.era === 'legacy'
+        call.era === 'modern' || entry.upstream.era === 'legacy'
           ? clientMeta
           : { ...clientMeta, ...call.legacyEnvelope },
     },
