@@ -14,18 +14,25 @@ export interface TestRedisServer {
   readonly url: string;
   /** SIGKILL: the server vanishes mid-request, as a crashed Redis would. */
   kill(): Promise<void>;
+  /** The redis-server process id while it runs. */
+  pid(): number | undefined;
   /** Start again on the same port (after kill/stop). */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(options: { port?: number; persist?: boolean } = {}): Promise<TestRedisServer> {
+export async function startRedisServer(
+  options: { port?: number; persist?: boolean | 'everysec' } = {},
+): Promise<TestRedisServer> {
   const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
-  // `persist`: every write is fsynced to an append-only file, so data survives a kill, as in production.
+  // `persist`: every write is fsynced to an append-only file, so data survives a kill, as in production;
+  // `'everysec'` fsyncs once a second (Redis's own default), for load runs where a fsync per write would be
+  // the bottleneck (a kill then loses at most the last second of writes, as it would in production).
   const dir = options.persist ? mkdtempSync(join(tmpdir(), 'switchboard-redis-')) : undefined;
+  const fsync = options.persist === 'everysec' ? 'everysec' : 'always';
   const persistence =
-    dir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+    dir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', fsync, '--dir', dir];
 
   const start = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
@@ -50,7 +57,7 @@ export async function startRedisServer(options: { port?: number; persist?: boole
     await kill();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   };
-  return { port, url: `redis://127.0.0.1:${port}`, kill, start, stop };
+  return { port, url: `redis://127.0.0.1:${port}`, pid: () => child?.pid, kill, start, stop };
 }
 
 async function waitForPing(port: number, timeoutMs = 5000): Promise<void> {
