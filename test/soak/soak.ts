@@ -515,7 +515,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         }
         const took = performance.now() - t0;
         latencies.push(took);
-        (toolLatencies[call.tool] ??= []).push(took);
+        const forTool = toolLatencies[call.tool] ?? [];
+        forTool.push(took);
+        toolLatencies[call.tool] = forTool;
         report.calls.total++;
         report.calls[outcome.kind === 'ok' ? 'ok' : outcome.kind === 'refused' ? 'refused' : 'errors']++;
         timeline.push([Date.now(), replica, call.upstream, outcome.kind]);
