@@ -17,7 +17,7 @@
  * run, RSS, open descriptors and child processes of every process at start and end. One table, also as JSON.
  *
  *   npm run soak                          # 10 minutes, faults, full fuzz
- *   npm run soak -- --quick               # ≈ 30 s: the same books, shorter load, no faults, a small fuzz
+ *   npm run soak -- --quick               # ≈ 40 s: the same books, shorter load, no faults, a small fuzz
  *   npm run soak -- --duration 120 --concurrency 48 --json soak.json
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -63,6 +63,8 @@ interface Sample {
   rssKb: number;
   fds: number;
   children: number;
+  /** CPU time used so far (user + system), seconds: where the machine's two cores went. */
+  cpuS: number;
 }
 
 export interface FaultReport {
@@ -104,11 +106,15 @@ const ADMIN_TOKEN = 'soak-admin-token-0123456789abcdef';
 const LIMITED = { limit: 20, window_s: 1 };
 
 function sample(pid: number | undefined): Sample {
-  if (pid === undefined) return { rssKb: 0, fds: 0, children: 0 };
+  if (pid === undefined) return { rssKb: 0, fds: 0, children: 0, cpuS: 0 };
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     const fds = readdirSync(`/proc/${pid}/fd`).length;
+    const own = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = own.slice(own.lastIndexOf(')') + 2).split(' ');
+    // utime and stime (fields 14 and 15 of stat, 12 and 13 after the command) in clock ticks of 1/100 s.
+    const cpuS = (Number(fields[11]) + Number(fields[12])) / 100;
     let children = 0;
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
@@ -120,9 +126,9 @@ function sample(pid: number | undefined): Sample {
         // The process ended while we looked.
       }
     }
-    return { rssKb, fds, children };
+    return { rssKb, fds, children, cpuS };
   } catch {
-    return { rssKb: 0, fds: 0, children: 0 };
+    return { rssKb: 0, fds: 0, children: 0, cpuS: 0 };
   }
 }
 
@@ -369,14 +375,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const stop of toStop) await stop().catch(() => {});
   };
   try {
-    for (const p of [blotato, gmail, drive, echo]) await p.start();
-    for (const p of replicas) await p.start();
+    await Promise.all([blotato, gmail, drive, echo].map((p) => p.start()));
+    await Promise.all(replicas.map((p) => p.start()));
   } catch (error) {
     await stopAll();
     throw error;
   }
   toStop.unshift(async () => {
-    for (const p of procs) await p.stop();
+    await Promise.all(
+      procs.map(async (p) => {
+        const t0 = Date.now();
+        await p.stop();
+        log(`  stopped ${p.name} in ${Date.now() - t0} ms`);
+      }),
+    );
   });
   const mcpUrl = [`http://127.0.0.1:${gwA}/mcp`, `http://127.0.0.1:${gwB}/mcp`];
   const adminUrl = [`http://127.0.0.1:${adminA}/admin/v1`, `http://127.0.0.1:${adminB}/admin/v1`];
@@ -431,6 +443,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
 
   try {
+    log(`  processes up at ${Math.round((Date.now() - started) / 1000)} s`);
     // ---- identities ------------------------------------------------------------------------------------------
     const bulkKeys = await Promise.all(Array.from({ length: 4 }, (_, i) => createKey(`soak bulk ${i}`)));
     const limitedKey = await createKey('soak limited', { limits: { key: LIMITED } });
@@ -921,7 +934,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     report.limitedKey.windows = windows.size;
     report.limitedKey.maxAdmittedInWindow = Math.max(0, ...windows.values());
 
+    log(`  load done at ${Math.round((Date.now() - started) / 1000)} s; fuzzing`);
     const fuzz = await runGatewayFuzz({ runs: options.fuzzRuns });
+    log(`  fuzz done at ${Math.round((Date.now() - started) / 1000)} s`);
     report.fuzz = {
       runs: fuzz.runs,
       violations: fuzz.violationCount,
@@ -1067,6 +1082,15 @@ export function checksOf(r: SoakReport): SoakReport['checks'] {
       ok: r.options.durationS < 300 || kept.every((p) => Math.abs(p.rssChangePct) <= 10),
     },
     {
+      name: 'CPU seconds during the load, per process',
+      value: [
+        ...r.processes.map((p) => `${p.name} ${(p.end.cpuS - p.start.cpuS).toFixed(0)}`),
+        `soak driver (load + fakes) ${(r.soakProcess.end.cpuS - r.soakProcess.start.cpuS).toFixed(0)}`,
+      ].join(', '),
+      requirement: '(profile: where the cores went)',
+      ok: true,
+    },
+    {
       name: 'open descriptors / child processes, growth',
       value: `fds ${fdGrowth.join(', ')}; children ${childGrowth.join(' ')}`,
       requirement: `no growth (fds ≤ +${r.options.concurrency}: one pooled socket per raw worker)`,
@@ -1084,7 +1108,7 @@ export function renderTable(r: SoakReport): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-export const QUICK: SoakOptions = { durationS: 15, concurrency: 16, faults: false, fuzzRuns: 500 };
+export const QUICK: SoakOptions = { durationS: 12, concurrency: 16, faults: false, fuzzRuns: 300 };
 export const FULL: SoakOptions = { durationS: 600, concurrency: 48, faults: true, fuzzRuns: 10_000 };
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
