@@ -19,6 +19,8 @@
  *   npm run soak                          # 10 minutes, faults, full fuzz
  *   npm run soak -- --quick               # ≈ 40 s: the same books, shorter load, no faults, a small fuzz
  *   npm run soak -- --duration 120 --concurrency 48 --json soak.json
+ *   npm run soak -- --duration 60 --faults false --cpu-prof prof/   # V8 profile of replica A, then:
+ *   node --import tsx test/soak/cpu-profile-summary.ts prof/*.cpuprofile
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -46,6 +48,8 @@ export interface SoakOptions {
   concurrency: number;
   faults: boolean;
   fuzzRuns: number;
+  /** Write a V8 CPU profile of gateway replica A into this directory (written when it exits). */
+  cpuProfileDir?: string;
   log?: (line: string) => void;
 }
 
@@ -96,6 +100,8 @@ export interface SoakReport {
   secrets: { issued: number; foundInRedis: number; foundInLogs: number; where: string[] };
   processes: { name: string; start: Sample; end: Sample; rssChangePct: number; restarted: boolean }[];
   soakProcess: { start: Sample; end: Sample };
+  /** RSS of each process every 30 s of the load, MB: a plateau is a heap settling, a slope is a leak. */
+  rssTimelineMb: Record<string, number[]>;
   crashes: number;
   checks: { name: string; value: string; requirement: string; ok: boolean }[];
 }
@@ -149,7 +155,14 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 }
 
 /** A child Node process of this repository (gateway or tool server) that can be SIGKILLed and started again. */
-function nodeProcess(name: string, script: string, env: Record<string, string>, readyUrl: string, args: string[] = []) {
+function nodeProcess(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  readyUrl: string,
+  args: string[] = [],
+  nodeFlags: string[] = [],
+) {
   let child: ChildProcess | undefined;
   let output = '';
   let expectedExit = false;
@@ -162,7 +175,7 @@ function nodeProcess(name: string, script: string, env: Record<string, string>, 
     async start() {
       expectedExit = false;
       proc.starts++;
-      const started = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      const started = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -283,6 +296,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const [blotatoPort, gmailPort, drivePort, gwA, gwB, adminA, adminB, echoPort] = (await Promise.all(
     Array.from({ length: 8 }, () => freePort()),
   )) as [number, number, number, number, number, number, number, number];
+  const profileFlags =
+    options.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir];
   const toolEnv = {
     REDIS_URL: redis.url,
     CALLER_ASSERTION_SECRET: SECRET,
@@ -366,7 +381,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     NODE_ENV: 'production',
   });
   const replicas = [
-    nodeProcess('gateway-a', 'apps/gateway/src/main.ts', gatewayEnv(gwA, adminA), `http://127.0.0.1:${gwA}/healthz`),
+    nodeProcess(
+      'gateway-a',
+      'apps/gateway/src/main.ts',
+      gatewayEnv(gwA, adminA),
+      `http://127.0.0.1:${gwA}/healthz`,
+      [],
+      profileFlags,
+    ),
     nodeProcess('gateway-b', 'apps/gateway/src/main.ts', gatewayEnv(gwB, adminB), `http://127.0.0.1:${gwB}/healthz`),
   ] as const;
   const procs = [blotato, gmail, drive, echo, ...replicas];
@@ -415,6 +437,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     secrets: { issued: 0, foundInRedis: 0, foundInLogs: 0, where: [] },
     processes: [],
     soakProcess: { start: sample(process.pid), end: sample(process.pid) },
+    rssTimelineMb: {},
     crashes: 0,
     checks: [],
   };
@@ -853,8 +876,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       startSamples.set('redis-server', sample(redis.pid()));
       report.soakProcess.start = sample(process.pid);
     });
+    let ticks = 0;
     const progress = setInterval(() => {
       const s = Math.round((Date.now() - loadStart) / 1000);
+      if (ticks++ % 3 === 0) {
+        for (const p of procs) {
+          const line = report.rssTimelineMb[p.name] ?? [];
+          line.push(Math.round(sample(p.pid()).rssKb / 1024));
+          report.rssTimelineMb[p.name] = line;
+        }
+      }
       log(
         `  ${s} s: ${report.calls.total} calls (${Math.round(report.calls.total / Math.max(1, s))}/s), ${report.calls.errors} errors`,
       );
@@ -1119,6 +1150,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       concurrency: { type: 'string' },
       faults: { type: 'string' },
       'fuzz-runs': { type: 'string' },
+      'cpu-prof': { type: 'string' },
       json: { type: 'string', default: 'soak-report.json' },
     },
   });
@@ -1129,6 +1161,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     ...(values.concurrency === undefined ? {} : { concurrency: Number(values.concurrency) }),
     ...(values.faults === undefined ? {} : { faults: values.faults !== 'false' }),
     ...(values['fuzz-runs'] === undefined ? {} : { fuzzRuns: Number(values['fuzz-runs']) }),
+    ...(values['cpu-prof'] === undefined ? {} : { cpuProfileDir: values['cpu-prof'] }),
     log: (line) => console.log(line),
   };
   console.log(
