@@ -176,6 +176,17 @@ describe('pass-through fidelity and failure isolation', { timeout: 60_000 }, () 
     assert.equal(huge.status, 413);
     const text = await send('hello', { 'content-type': 'text/plain' });
     assert.equal(text.status, 415);
+    // Found by the fuzz suite: PUT, PATCH and OPTIONS got Fastify's own 404 or 415 bodies, not JSON-RPC.
+    for (const method of ['PUT', 'PATCH', 'OPTIONS']) {
+      const other = await fetch(gw.mcpUrl, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+        ...(method === 'OPTIONS' ? {} : { body: '{}' }),
+      });
+      assert.equal(other.status, 405, method);
+      assert.equal(other.headers.get('allow'), 'GET, POST, DELETE');
+      assert.equal(((await other.json()) as any).error.code, -32600, method);
+    }
     const evil = await send('{"jsonrpc":"2.0","id":1,"method":"ping"}', { origin: 'https://evil.example.com' });
     assert.equal(evil.status, 403);
     const noKey = await fetch(gw.mcpUrl, {

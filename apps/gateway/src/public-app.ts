@@ -1,3 +1,4 @@
+import { SwitchboardError, toJsonRpcError } from '@switchboard/errors';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { healthRoutes, type ReadinessReport } from './health/health-routes.ts';
 import { type McpRoutesOptions, mcpRoutes } from './mcp/mcp-routes.ts';
@@ -39,6 +40,19 @@ export async function buildPublicApp(options: PublicAppOptions): Promise<Fastify
   for (const addHooks of options.hooks ?? []) addHooks(app);
   await app.register(healthRoutes, { readiness: options.readiness });
   await app.register(mcpRoutes, options.mcp);
+  // Any other method on /mcp is a 405 with Allow (RFC 9110 §15.5.6) and a JSON-RPC error, as every other
+  // refusal there; answered before the body is parsed (Fastify's default 404 or 415 bodies are not JSON-RPC).
+  app.route({
+    method: ['PUT', 'PATCH', 'OPTIONS'],
+    url: '/mcp',
+    onRequest: async (_request, reply) =>
+      reply
+        .code(405)
+        .header('allow', 'GET, POST, DELETE')
+        .type('application/json')
+        .send(toJsonRpcError(new SwitchboardError('INVALID_REQUEST', '/mcp takes POST, GET and DELETE.'))),
+    handler: async () => undefined,
+  });
   for (const plugin of options.plugins ?? []) await app.register(plugin);
   return app;
 }

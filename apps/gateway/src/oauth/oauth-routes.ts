@@ -1,3 +1,4 @@
+import { isSwitchboardError } from '@switchboard/errors';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { CONSENT_STYLE_HASH, renderErrorPage } from './consent-page.ts';
 import { parseForm } from './form-fields.ts';
@@ -40,6 +41,7 @@ export function oauthScope(
           )
           .send(renderErrorPage({ title: 'This request could not be completed', message: failure.message }));
       }
+      if (failure.error === 'temporarily_unavailable') void reply.header('retry-after', '1');
       if (failure.error === 'invalid_client' && /^Basic /i.test(request.headers.authorization ?? '')) {
         void reply.header('www-authenticate', 'Basic realm="switchboard"');
       }
@@ -73,6 +75,11 @@ export function oauthScope(
 
 function toOAuthError(error: FastifyError, path: string): OAuthError {
   if (isOAuthError(error)) return error;
+  if (isSwitchboardError(error) && error.code === 'STORE_UNAVAILABLE') {
+    return new OAuthError('temporarily_unavailable', 'The token store is unavailable; retry in a moment.', {
+      cause: error,
+    });
+  }
   const metadataError = path === '/register' ? 'invalid_client_metadata' : 'invalid_request';
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
