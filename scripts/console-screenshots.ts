@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { startEchoUpstream } from '../test/fixtures/echo-upstream.ts';
 import { launchChromium } from '../test/support/chromium.ts';
+import { seedConnectorGrant } from '../test/support/connector-grant.ts';
 import { baseEnv, startGateway, TEST_ADMIN_TOKEN } from '../test/support/gateway-harness.ts';
 import { modernRequest } from '../test/support/mcp-requests.ts';
 
@@ -37,33 +38,11 @@ for (const [i, key] of [...keys, limited].entries()) {
 }
 
 // A Claude connector authorized with one key, so its page shows an OAuth grant.
-await gw.gateway.oauth.store.saveClient(
-  {
-    id: `sbc_${'c'.repeat(43)}`,
-    kind: 'preregistered',
-    name: 'Claude (team connector)',
-    redirectUris: ['https://claude.ai/api/mcp/auth_callback'],
-    authMethod: 'client_secret_post',
-    secretHash: 'x',
-    createdAt: Date.now(),
-    lastUsedAt: Date.now(),
-  },
-  null,
-);
-await gw.gateway.oauth.store.createFamily(
-  {
-    id: 'g'.repeat(22),
-    clientId: `sbc_${'c'.repeat(43)}`,
-    keyId: keys[1]!.id,
-    secretFingerprint: 'fp',
-    scope: 'mcp',
-    resource: `${gw.mcpUrl}`,
-    createdAt: Date.now(),
-    expiresAt: Date.now() + 30 * 86_400_000,
-  },
-  'h'.repeat(64),
-  30 * 86_400_000,
-);
+await seedConnectorGrant(gw.gateway.oauth.store, {
+  keyId: keys[1]!.id,
+  resource: `${gw.mcpUrl}`,
+  lifetimeMs: 30 * 86_400_000,
+});
 
 const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
 import { launchChromium } from '../support/chromium.ts';
+import { seedConnectorGrant } from '../support/connector-grant.ts';
 import { baseEnv, type RunningGateway, startGateway, TEST_ADMIN_TOKEN } from '../support/gateway-harness.ts';
 import { modernRequest } from '../support/mcp-requests.ts';
 
@@ -146,35 +147,7 @@ describe('admin console in Chromium', { timeout: 120_000 }, () => {
 
   it("a key's OAuth grant shows on its page and is revoked after a confirmation", async () => {
     const key = await gw.createKey(['gmail_*'], { name: 'connector key' });
-    const store = gw.gateway.oauth.store;
-    await store.saveClient(
-      {
-        id: `sbc_${'c'.repeat(43)}`,
-        kind: 'preregistered',
-        name: 'Claude (team connector)',
-        redirectUris: ['https://claude.ai/api/mcp/auth_callback'],
-        authMethod: 'client_secret_post',
-        secretHash: 'x',
-        createdAt: Date.now(),
-        lastUsedAt: Date.now(),
-      },
-      null,
-    );
-    const grant = 'g'.repeat(22);
-    await store.createFamily(
-      {
-        id: grant,
-        clientId: `sbc_${'c'.repeat(43)}`,
-        keyId: key.id,
-        secretFingerprint: 'fp',
-        scope: 'mcp',
-        resource: `${gw.mcpUrl}`,
-        createdAt: Date.now(),
-        expiresAt: Date.now() + 86_400_000,
-      },
-      'h'.repeat(64),
-      86_400_000,
-    );
+    const grant = await seedConnectorGrant(gw.gateway.oauth.store, { keyId: key.id, resource: `${gw.mcpUrl}` });
     await page.goto(`${gw.adminUrl}/console/keys/${key.id}`);
     const grants = page.getByRole('table', { name: 'OAuth grants' });
     const row = grants.locator('tbody tr', { hasText: 'Claude (team connector)' });
@@ -182,7 +155,7 @@ describe('admin console in Chromium', { timeout: 120_000 }, () => {
     await row.getByRole('link', { name: /Revoke/ }).click();
     await page.getByRole('button', { name: 'Revoke grant' }).click();
     assert.match((await page.getByRole('status').textContent()) ?? '', /grant is revoked/);
-    assert.equal(await store.getFamily(grant), null);
+    assert.equal(await gw.gateway.oauth.store.getFamily(grant), null);
     assert.match((await grants.textContent()) ?? '', /No OAuth client was authorized/);
     assert.equal((await gw.gateway.keys.get(key.id)).revokedAt, null, 'the key itself stays');
   });
