@@ -14,6 +14,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readToolError } from '@switchboard/errors';
 import { eventually } from '@switchboard/testing';
+import { startV1SseServer } from '../fixtures/v1-sse-server.ts';
 import { v1StdioServerCommand } from '../fixtures/v1-stdio-server.ts';
 import { startV1StreamableHttpServer, type V1StreamableHttpServer } from '../fixtures/v1-streamable-http-server.ts';
 import { baseEnv, type RunningGateway, spawnGateway, startGateway } from '../support/gateway-harness.ts';
@@ -150,6 +151,33 @@ describe('faults of upstreams the gateway did not write', () => {
       await c.close();
     } finally {
       await broken.close();
+    }
+  });
+});
+
+describe('an HTTP+SSE server whose event stream drops', () => {
+  it('fails the calls of the lost session as retryable, reconnects by itself, and serves again', async () => {
+    let sse = await startV1SseServer();
+    const gw = await startGateway(
+      baseEnv([], {
+        GATEWAY_UPSTREAMS: JSON.stringify([{ name: 'old', transport: 'sse', url: sse.url, auth: 'none' }]),
+      }),
+    );
+    try {
+      const c = await client(gw.mcpUrl, (await gw.createKey()).token);
+      assert.equal(textOf(await c.callTool({ name: 'old_echo', arguments: { text: 'before' } })), 'before');
+      const port = sse.port;
+      await sse.close();
+      const during = await c.callTool({ name: 'old_echo', arguments: { text: 'during' } });
+      assert.equal(during.isError, true);
+      assert.equal(readToolError(during as CallToolResult)?.retryable, true, textOf(during));
+      sse = await startV1SseServer({ port });
+      await eventually(() => gw.gateway.registry.byName('old')?.state === 'ready' && sse.sessions() === 1);
+      assert.equal(textOf(await c.callTool({ name: 'old_echo', arguments: { text: 'after' } })), 'after');
+      await c.close();
+    } finally {
+      await gw.close();
+      await sse.close();
     }
   });
 });
