@@ -7,8 +7,9 @@
  * gateway run as separate processes pinned to CPU 1; the load generator runs here, pinned to CPU 0,
  * replaying one `tools/call` with raw HTTP (the SDK client would be the bottleneck). Rounds alternate direct
  * and gateway so drift on a shared machine hits both; figures are medians of per-round values. Also
- * measured: per-key limiting on vs off, CPU per call (from /proc, so Linux only), and the gateway's RSS
- * after 1,000 legacy sessions.
+ * measured: per-key limiting on vs off, CPU per call (from /proc, so Linux only), the gateway's RSS
+ * after 1,000 legacy sessions, and the floor (floor-relay.ts: the least a Node relay with the same duties does,
+ * on the same core, relaying the direct call), so each row says how far the gateway is from what Node allows.
  *
  *   npm run bench -- [--duration 5] [--rounds 3] [--concurrency 1,16,64] [--eras modern,legacy]
  *     [--upstreams v2,v1] [--auth key,oauth] [--cpu-prof dir] [--sessions 1000] [--memory-only true]
@@ -399,6 +400,18 @@ async function main() {
   const unlimited = await startGatewayProcess(gatewayUpstreams, redis.url, false);
   const auth = `Bearer ${limited.token}`;
   const authUnlimited = `Bearer ${unlimited.token}`;
+  const floors: Record<string, { url: string; pid: number }> = {};
+  for (const [name, { url }] of Object.entries(started)) {
+    const port = await freePort();
+    const tools = name === 'v2' ? 'bench_echo=echo' : 'v1_echo=echo';
+    const argv = ['--port', String(port), '--upstream', url, '--redis', redis.url, '--token', limited.token];
+    const child = await startProcess(
+      [...pin(1), process.execPath, '--import', 'tsx', 'test/bench/floor-relay.ts', ...argv, '--tools', tools],
+      { NODE_ENV: 'production' },
+      'floor relay listening',
+    );
+    floors[name] = { url: `http://127.0.0.1:${port}/mcp`, pid: child.pid! };
+  }
   const bearer = {
     key: auth,
     oauth: auths.includes('oauth') ? `Bearer ${await oauthToken(limited.publicUrl, limited.token)}` : auth,
@@ -427,19 +440,27 @@ async function main() {
           era === 'modern'
             ? modernCall(unlimited.url, tool, authUnlimited)
             : await legacyCall(unlimited.url, tool, authUnlimited);
+        // The floor relays the direct call's own request (same era, same upstream session) with the caller's key.
+        const viaFloor = {
+          ...direct,
+          url: floors[upstream]!.url,
+          headers: { ...direct.headers, authorization: auth },
+        };
         for (const c of concurrencies) {
           // Warm-up: JIT, pools, caches.
           await load(direct, c, 1000);
+          await load(viaFloor, c, 1000);
           await load(viaGateway, c, 1000);
           await load(viaUnlimited, c, 1000);
-          const per: { d: RunResult; g: RunResult; u: RunResult }[] = [];
+          const per: { d: RunResult; g: RunResult; u: RunResult; f: RunResult }[] = [];
           for (let r = 0; r < rounds; r++) {
             const d = await load(direct, c, durationMs, [upstreamPid]);
             const from = monotonicUs();
             const g = await load(viaGateway, c, durationMs, [gatewayPid, upstreamPid, redisPid]);
             profileWindows.push([from, monotonicUs()]);
             const u = await load(viaUnlimited, c, durationMs);
-            per.push({ d, g, u });
+            const f = await load(viaFloor, c, durationMs, [floors[upstream]!.pid]);
+            per.push({ d, g, u, f });
           }
           const row = {
             upstream,
@@ -452,14 +473,20 @@ async function main() {
             added_p50_ms: median(per.map((p) => p.g.p50 - p.d.p50)),
             added_p99_ms: median(per.map((p) => p.g.p99 - p.d.p99)),
             limiter_on_vs_off: median(per.map((p) => p.g.rps / p.u.rps)),
+            floor_ratio: median(per.map((p) => p.f.rps / p.d.rps)),
+            gateway_vs_floor: median(per.map((p) => p.g.rps / p.f.rps)),
+            floor_added_p50_ms: median(per.map((p) => p.f.p50 - p.d.p50)),
+            floor_cpu_us: median(per.map((p) => p.f.cpuUs[0]!)),
             // Gateway and upstream share a core, so the ratio is about upstream ÷ (upstream + gateway) CPU.
             gateway_cpu_us: median(per.map((p) => p.g.cpuUs[0]!)),
             // redis-server runs on the load generator's core; its share is the other half of the Redis round trip.
             redis_cpu_us: median(per.map((p) => p.g.cpuUs[2]!)),
             upstream_cpu_us_direct: median(per.map((p) => p.d.cpuUs[0]!)),
             upstream_cpu_us_via_gateway: median(per.map((p) => p.g.cpuUs[1]!)),
-            errors: per.reduce((n, p) => n + p.d.errors + p.g.errors + p.u.errors, 0),
-            first_error: per.flatMap((p) => [p.d.firstError, p.g.firstError, p.u.firstError]).find(Boolean),
+            errors: per.reduce((n, p) => n + p.d.errors + p.g.errors + p.u.errors + p.f.errors, 0),
+            first_error: per
+              .flatMap((p) => [p.d.firstError, p.g.firstError, p.u.firstError, p.f.firstError])
+              .find(Boolean),
           };
           rows.push(row);
           console.log(JSON.stringify(row));
@@ -486,13 +513,14 @@ async function main() {
   const after = await settledRssKiB(pid);
 
   const us = (v: unknown) => (Number.isNaN(v) ? 'n/a' : String(Math.round(v as number)));
+  const fixed = (v: unknown) => (v as number).toFixed(2);
   console.log(
-    '\n| upstream | era | auth | concurrency | direct req/s | gateway req/s | gateway ÷ direct | added p50 (ms) | added p99 (ms) | limiter on ÷ off | gateway CPU/call (µs) | redis CPU/call (µs) | upstream CPU/call direct / via gateway (µs) |',
+    '\n| upstream | era | auth | concurrency | direct req/s | gateway req/s | gateway ÷ direct | floor ÷ direct | gateway ÷ floor | added p50 (ms) | floor added p50 (ms) | added p99 (ms) | limiter on ÷ off | gateway CPU/call (µs) | floor CPU/call (µs) | redis CPU/call (µs) | upstream CPU/call direct / via gateway (µs) |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r['upstream']} | ${r['era']} | ${r['auth']} | ${r['concurrency']} | ${r['direct_rps']} | ${r['gateway_rps']} | ${(r['ratio'] as number).toFixed(2)} | ${(r['added_p50_ms'] as number).toFixed(2)} | ${(r['added_p99_ms'] as number).toFixed(2)} | ${(r['limiter_on_vs_off'] as number).toFixed(2)} | ${us(r['gateway_cpu_us'])} | ${us(r['redis_cpu_us'])} | ${us(r['upstream_cpu_us_direct'])} / ${us(r['upstream_cpu_us_via_gateway'])} |`,
+      `| ${r['upstream']} | ${r['era']} | ${r['auth']} | ${r['concurrency']} | ${r['direct_rps']} | ${r['gateway_rps']} | ${fixed(r['ratio'])} | ${fixed(r['floor_ratio'])} | ${fixed(r['gateway_vs_floor'])} | ${fixed(r['added_p50_ms'])} | ${fixed(r['floor_added_p50_ms'])} | ${fixed(r['added_p99_ms'])} | ${fixed(r['limiter_on_vs_off'])} | ${us(r['gateway_cpu_us'])} | ${us(r['floor_cpu_us'])} | ${us(r['redis_cpu_us'])} | ${us(r['upstream_cpu_us_direct'])} / ${us(r['upstream_cpu_us_via_gateway'])} |`,
     );
   }
   console.log(

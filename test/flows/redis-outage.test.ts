@@ -68,7 +68,7 @@ describe('Redis outage', { timeout: 120_000 }, () => {
       during.every((r) => r.status === 200),
       `every request answered: ${during.map((r) => r.status)}`,
     );
-    assert.ok(Math.max(...during.map((r) => r.ms)) < 3000, 'no request hangs');
+    assert.ok(Math.max(...during.map((r) => r.ms)) < 3000, `no request hangs: ${during.map((r) => r.ms)}`);
     // 10 per hour ÷ 2 replicas = 5 in the fallback limiter: never unlimited.
     assert.equal(during.filter((r) => r.admitted).length, 5);
     const degraded = await readyz();

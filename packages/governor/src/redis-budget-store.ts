@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { closeRedis } from '@switchboard/redis';
+import { closeRedis, keepSubscribed } from '@switchboard/redis';
 import type { Redis } from 'ioredis';
 import {
   type AdmitRequest,
@@ -112,10 +112,10 @@ export class RedisBudgetStore implements BudgetStore {
   onRemotePause(listener: (budgetKey: string, state: PauseState) => void): void {
     this.#listeners.push(listener);
     if (this.#subscriber !== undefined) return;
-    // Subscribing takes a connection of its own (a subscribed connection runs no other command). ioredis
-    // subscribes again on every reconnect, even after a first SUBSCRIBE failed (the governor tests start a
-    // replica during an outage and check it hears pauses once Redis is back).
-    const subscriber = this.#redis.duplicate();
+    // Subscribing takes a connection of its own (a subscribed connection runs no other command). It subscribes
+    // again on every reconnect, even after a first SUBSCRIBE failed (the governor tests start a replica during
+    // an outage and check it hears pauses once Redis is back).
+    const subscriber = this.#redis.duplicate({ autoResubscribe: false });
     subscriber.on('error', () => {});
     subscriber.on('message', (_channel: string, message: string) => {
       let parsed: { budget?: unknown; ms?: unknown; reason?: unknown };
@@ -128,7 +128,7 @@ export class RedisBudgetStore implements BudgetStore {
       const state = { pausedForMs: parsed.ms, reason: typeof parsed.reason === 'string' ? parsed.reason : '' };
       for (const l of this.#listeners) l(parsed.budget, state);
     });
-    subscriber.subscribe(PAUSE_CHANNEL).catch(() => {});
+    keepSubscribed(subscriber, PAUSE_CHANNEL);
     this.#subscriber = subscriber;
   }
 

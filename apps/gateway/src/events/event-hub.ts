@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createRedis } from '@switchboard/redis';
+import { createRedis, keepSubscribed } from '@switchboard/redis';
 import type { Redis } from 'ioredis';
 
 /**
@@ -42,7 +42,11 @@ export function createMemoryEventHub(): EventHub {
 }
 
 export function createRedisEventHub(redis: Redis, url: string): EventHub {
-  const subscriber = createRedis(url, 'gateway-events', { maxRetriesPerRequest: null, commandTimeout: undefined });
+  const subscriber = createRedis(url, 'gateway-events', {
+    maxRetriesPerRequest: null,
+    commandTimeout: undefined,
+    autoResubscribe: false,
+  });
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   let connected = false;
@@ -52,7 +56,7 @@ export function createRedisEventHub(redis: Redis, url: string): EventHub {
   subscriber.on('close', () => {
     connected = false;
   });
-  void subscriber.subscribe(CHANNEL).catch(() => {});
+  keepSubscribed(subscriber, CHANNEL);
   subscriber.on('message', (_channel: string, text: string) => {
     try {
       emitter.emit('message', JSON.parse(text) as HubMessage);

@@ -22,7 +22,7 @@ export function createKeyEvents(options: KeyEventsOptions = {}): KeyEvents {
   if (typeof redis === 'string') {
     return new RedisKeyEvents({
       publisher: createRedis(redis, 'key-events:publish'),
-      subscriber: createRedis(redis, 'key-events:subscribe'),
+      subscriber: createRedis(redis, 'key-events:subscribe', { autoResubscribe: false }),
       channel,
       ownsClients: true,
       ...heartbeat,

@@ -27,7 +27,7 @@ describe('two replicas on one Redis', () => {
   const replica = (name: string) => {
     const redis = createRedis(fixture.url, `test:replica-${name}`);
     const publisher = createRedis(fixture.url, `test:replica-${name}-pub`);
-    const subscriber = createRedis(fixture.url, `test:replica-${name}-sub`);
+    const subscriber = createRedis(fixture.url, `test:replica-${name}-sub`, { autoResubscribe: false });
     clients.push(redis, publisher, subscriber);
     const inner = createKeyStore({ redis, prefix: fixture.prefix, clock });
     const { store, counts } = countingKeyStore(inner);

@@ -1,4 +1,4 @@
-import { closeRedis } from '@switchboard/redis';
+import { closeRedis, keepSubscribed } from '@switchboard/redis';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { KeyEvent, KeyEventListener, KeyEvents } from './key-events.ts';
@@ -10,7 +10,7 @@ const messageSchema = z.object({
 
 export interface RedisKeyEventsOptions {
   publisher: Redis;
-  /** A connection used for nothing else: Redis puts it in subscriber mode. */
+  /** A connection used for nothing else (Redis puts it in subscriber mode), made with `autoResubscribe: false`. */
   subscriber: Redis;
   channel: string;
   /** Close both clients on `close()` (true when this module created them). */
@@ -40,14 +40,17 @@ export class RedisKeyEvents implements KeyEvents {
     subscriber.on('message', (from: string, message: string) => {
       if (from === channel) this.#receive(message);
     });
-    subscriber.on('ready', () => void this.#subscribe());
+    keepSubscribed(subscriber, channel, (subscribed) => {
+      this.#subscribed = subscribed;
+      if (subscribed) this.#pingOk = true;
+      this.#update();
+    });
     const lost = () => {
       this.#subscribed = false;
       this.#update();
     };
     subscriber.on('close', lost);
     subscriber.on('end', lost);
-    if (subscriber.status === 'ready') void this.#subscribe();
     this.#heartbeat = setInterval(() => void this.#ping(heartbeatMs), heartbeatMs);
     this.#heartbeat.unref();
   }
@@ -74,17 +77,6 @@ export class RedisKeyEvents implements KeyEvents {
       return;
     }
     await Promise.all([closeRedis(this.#options.subscriber), closeRedis(this.#options.publisher)]);
-  }
-
-  async #subscribe(): Promise<void> {
-    try {
-      await this.#options.subscriber.subscribe(this.#options.channel);
-      this.#subscribed = true;
-      this.#pingOk = true;
-    } catch {
-      this.#subscribed = false;
-    }
-    this.#update();
   }
 
   async #ping(timeoutMs: number): Promise<void> {

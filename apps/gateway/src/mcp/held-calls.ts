@@ -33,7 +33,8 @@ export type HeldEvent =
 export class HeldCall {
   readonly #bridge: ClientRequestBridge;
   readonly #keyId: string;
-  readonly #id: string;
+  /** Named only when the upstream first asks: most held calls never ask, and need no id. */
+  #id: string | undefined;
   /** Where the next event goes once a question has been handed to the caller. */
   #next: string | undefined;
   #first: ((event: HeldEvent) => void) | undefined;
@@ -43,12 +44,12 @@ export class HeldCall {
   constructor(bridge: ClientRequestBridge, keyId: string) {
     this.#bridge = bridge;
     this.#keyId = keyId;
-    this.#id = bridge.newId();
     this.firstQuestion = new Promise((resolve) => (this.#first = resolve));
   }
 
   /** The upstream asks: hand the question to the caller, wait for the answer from whichever replica gets it. */
   async ask(request: JsonRpcRequest, signal: AbortSignal): Promise<JsonRpcResponse> {
+    this.#id ??= this.#bridge.newId();
     const state: HeldState = { h: this.#id, a: this.#bridge.newId(), n: this.#bridge.newId(), k: this.#keyId };
     const answer = this.#bridge.wait(this.#id, state.a, signal, ANSWER_TIMEOUT_MS);
     const event: HeldEvent = {
@@ -73,8 +74,9 @@ export class HeldCall {
     if (this.#next !== undefined) await this.#deliver(this.#next, { kind: 'final', response });
   }
 
+  /** Only called once a question was asked, so the call has its id. */
   #deliver(id: string, event: HeldEvent): Promise<void> {
-    return this.#bridge.deliver(this.#id, { jsonrpc: '2.0', id, result: event as unknown as Record<string, unknown> });
+    return this.#bridge.deliver(this.#id!, { jsonrpc: '2.0', id, result: event as unknown as Record<string, unknown> });
   }
 }
 

@@ -4,6 +4,8 @@
  */
 export class SseParser {
   #buffer = '';
+  /** The last chunk ended in CR: a leading LF in the next one belongs to that line break. */
+  #pendingCr = false;
   #data: string[] = [];
   #event = '';
 
@@ -11,15 +13,26 @@ export class SseParser {
   constructor(private readonly onData: (data: string, event: string) => void) {}
 
   push(chunk: string): void {
-    this.#buffer += chunk;
-    let newline = this.#buffer.search(/\r\n|\r|\n/);
-    while (newline !== -1) {
-      const line = this.#buffer.slice(0, newline);
-      const skip = this.#buffer.startsWith('\r\n', newline) ? 2 : 1;
-      this.#buffer = this.#buffer.slice(newline + skip);
-      this.#line(line);
-      newline = this.#buffer.search(/\r\n|\r|\n/);
+    let next = chunk;
+    if (this.#pendingCr) {
+      this.#pendingCr = false;
+      if (next.charCodeAt(0) === 10) next = next.slice(1);
     }
+    const text = this.#buffer + next;
+    // One pass with a cursor, starting after the kept partial line (it holds no line break): re-slicing the
+    // buffer per line cost a copy of the rest of it for every line.
+    let start = 0;
+    for (let i = this.#buffer.length; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      this.#line(text.slice(start, i));
+      if (c === 13) {
+        if (i + 1 === text.length) this.#pendingCr = true;
+        else if (text.charCodeAt(i + 1) === 10) i++;
+      }
+      start = i + 1;
+    }
+    this.#buffer = start === 0 ? text : text.slice(start);
   }
 
   /** End of stream: an event without its blank line is dispatched, as browsers do not, but servers that
