@@ -11,9 +11,9 @@ import { createHash } from 'node:crypto';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
+import { cliArgs } from './bench-kit.ts';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const args = cliArgs();
 const upstream = new URL(args.get('upstream')!);
 const tools = new Map((args.get('tools') ?? '').split(',').map((pair) => pair.split('=') as [string, string]));
 const callers = new Map([[sha256(args.get('token')!), 'bench-key']]);

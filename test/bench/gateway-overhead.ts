@@ -19,17 +19,27 @@
  * registration, consent and token endpoints) instead of the API key. `--cpu-prof dir` writes a V8 CPU profile
  * of the limited gateway into `dir` when it exits (summarise with `test/bench/profile-summary.ts`).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { freePort, startRedisServer } from '@switchboard/testing';
-import { Pool } from 'undici';
 import { consentOverHttp } from '../flows/oauth-harness.ts';
+import {
+  cliArgs,
+  killChildren,
+  legacyCall,
+  load,
+  median,
+  modernCall,
+  pin,
+  pinSelfToCpu0,
+  type RunResult,
+  startGatewayProcess,
+  startProcess,
+  startUpstreams,
+  stopChildren,
+} from './bench-kit.ts';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = cliArgs();
 const durationMs = Number(args.get('duration') ?? 5) * 1000;
 const rounds = Number(args.get('rounds') ?? 3);
 const concurrencies = (args.get('concurrency') ?? '1,16,64').split(',').map(Number);
@@ -40,72 +50,10 @@ const cpuProfDir = args.get('cpu-prof');
 const sessionCount = Number(args.get('sessions') ?? 1000);
 /** `--memory-only true`: skip the throughput rows, measure only the RSS of `--sessions` legacy sessions. */
 const memoryOnly = args.get('memory-only') === 'true';
-const pin = hasTaskset() ? (cpu: number) => ['taskset', '-c', String(cpu)] : () => [];
-if (pin(0).length > 0) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-
-const SECRET = 'bench-assertion-secret-0123456789abcdef';
-const ADMIN = 'bench-admin-token-0123456789';
-const children: ChildProcess[] = [];
+pinSelfToCpu0();
 /** When the profiled gateway served measured rounds (CLOCK_MONOTONIC µs, the clock V8's profiler stamps with). */
 const profileWindows: [number, number][] = [];
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function startProcess(argv: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  const [cmd, ...rest] = argv;
-  const child = spawn(cmd!, rest, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const deadline = Date.now() + 30_000;
-  while (!output.includes(ready)) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`process failed to start: ${argv.join(' ')}\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return child;
-}
-
-async function startGatewayProcess(gatewayUpstreams: unknown[], redisUrl: string, limits: boolean, profile = false) {
-  const port = await freePort();
-  const adminPort = await freePort();
-  const prof = profile && cpuProfDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
-  const child = await startProcess(
-    [...pin(1), process.execPath, ...prof, '--import', 'tsx', 'apps/gateway/src/main.ts'],
-    {
-      GATEWAY_PORT: String(port),
-      GATEWAY_ADMIN_PORT: String(adminPort),
-      GATEWAY_PUBLIC_URL: `http://localhost:${port}`,
-      GATEWAY_UPSTREAMS: JSON.stringify(gatewayUpstreams),
-      GATEWAY_ADMIN_TOKEN: ADMIN,
-      GATEWAY_SESSION_SECRET: 'bench-session-secret-0123456789abcdefgh',
-      GATEWAY_RATE_LIMITS_ENABLED: String(limits),
-      // Generous limits: the benchmark measures the limiter's cost, not its refusals.
-      GATEWAY_DEFAULT_LIMITS: JSON.stringify({ key: { limit: 1_000_000, window_s: 60 } }),
-      CALLER_ASSERTION_SECRET: SECRET,
-      REDIS_URL: redisUrl,
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-    },
-    'Switchboard gateway ready',
-  );
-  const response = await fetch(`http://127.0.0.1:${adminPort}/admin/v1/keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench', scopes: ['*'] }),
-  });
-  const { token } = (await response.json()) as { token: string };
-  return { child, url: `http://127.0.0.1:${port}/mcp`, publicUrl: `http://localhost:${port}`, token };
-}
 
 /**
  * An OAuth access token bound to `apiKey`, the way Claude's connector gets one: dynamic registration, the
@@ -158,192 +106,6 @@ async function oauthToken(publicUrl: string, apiKey: string): Promise<string> {
   return accessToken;
 }
 
-interface Target {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-function modernCall(url: string, tool: string, auth?: string): Target {
-  return {
-    url,
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': tool,
-      ...(auth ? { authorization: auth } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: {
-        name: tool,
-        arguments: { text: 'hello' },
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
-      },
-    }),
-  };
-}
-
-async function legacyCall(url: string, tool: string, auth?: string): Promise<Target> {
-  const base = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    ...(auth ? { authorization: auth } : {}),
-  };
-  const init = await fetch(url, {
-    method: 'POST',
-    headers: base,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
-    }),
-  });
-  await init.text();
-  const session = init.headers.get('mcp-session-id');
-  const headers = { ...base, 'mcp-protocol-version': '2025-11-25', ...(session ? { 'mcp-session-id': session } : {}) };
-  // What a 2025 client does next; an SDK v1 server accepts calls without it, but a stricter one may not.
-  const initialized = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-  });
-  await initialized.text();
-  return {
-    url,
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: { name: tool, arguments: { text: 'hello' } },
-    }),
-  };
-}
-
-interface RunResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  /** The first failure's status and body, so a row with errors says what they were. */
-  firstError?: string;
-  /** CPU time per answered call of each watched process, in µs (NaN where /proc is missing). */
-  cpuUs: number[];
-}
-
-/**
- * True when the body carries a successful `tools/call` result echoing our text. A 2025-era server may answer
- * with an SSE stream (the SDK v1's default), so the JSON-RPC response is read out of its events, as a client
- * would; parsing costs the load generator's core, not the measured ones.
- */
-function isEchoAnswer(contentType: string, text: string): boolean {
-  const messages: string[] = [];
-  if (contentType.includes('text/event-stream')) {
-    let data: string[] = [];
-    for (const line of text.split(/\r\n|\r|\n/)) {
-      if (line === '') {
-        if (data.length > 0) messages.push(data.join('\n'));
-        data = [];
-      } else if (line.startsWith('data:')) data.push(line.slice(line.charCodeAt(5) === 32 ? 6 : 5));
-    }
-    if (data.length > 0) messages.push(data.join('\n'));
-  } else messages.push(text);
-  for (const raw of messages) {
-    try {
-      const message = JSON.parse(raw) as {
-        id?: unknown;
-        result?: { isError?: boolean; content?: { text?: string }[] };
-      };
-      if (message.id !== 1) continue;
-      return message.result?.isError !== true && message.result?.content?.[0]?.text?.includes('hello') === true;
-    } catch {}
-  }
-  return false;
-}
-
-const CLOCK_TICKS_PER_S = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime + stime of a process in µs (`proc(5)`: fields 14 and 15, counted after the parenthesised name). */
-function cpuTimeUs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1e6;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-async function load(target: Target, concurrency: number, ms: number, watch: number[] = []): Promise<RunResult> {
-  const url = new URL(target.url);
-  const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1 });
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  const fail = (what: string) => {
-    errors++;
-    firstError ??= what.slice(0, 300);
-  };
-  const stopAt = performance.now() + ms;
-  const worker = async () => {
-    while (performance.now() < stopAt) {
-      const started = performance.now();
-      try {
-        const res = await pool.request({
-          path: url.pathname,
-          method: 'POST',
-          headers: target.headers,
-          body: target.body,
-        });
-        const text = await res.body.text();
-        if (res.statusCode !== 200 || !isEchoAnswer(String(res.headers['content-type'] ?? ''), text))
-          fail(`HTTP ${res.statusCode}: ${text}`);
-        else latencies.push(performance.now() - started);
-      } catch (error) {
-        fail(String(error));
-      }
-    }
-  };
-  const cpuBefore = watch.map(cpuTimeUs);
-  const began = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = performance.now() - began;
-  const cpuUs = watch.map((pid, i) => (cpuTimeUs(pid) - cpuBefore[i]!) / latencies.length);
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return {
-    rps: (latencies.length / elapsed) * 1000,
-    p50: at(0.5),
-    p99: at(0.99),
-    errors,
-    ...(firstError === undefined ? {} : { firstError }),
-    cpuUs,
-  };
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 /** RSS once it has stopped falling for 3 s (at most 30 s of waiting). */
 async function settledRssKiB(pid: number): Promise<number> {
   let lowest = rssKiB(pid);
@@ -366,38 +128,14 @@ function rssKiB(pid: number): number {
 
 async function main() {
   const redis = await startRedisServer();
-  const started: Record<string, { url: string; pid: number }> = {};
-  const gatewayUpstreams: unknown[] = [];
-  if (upstreams.includes('v2')) {
-    const port = await freePort();
-    const child = await startProcess(
-      [...pin(1), process.execPath, '--import', 'tsx', 'test/fixtures/echo-upstream.ts', '--port', String(port)],
-      { NODE_ENV: 'production' },
-      'listening',
-    );
-    started['v2'] = { url: `http://127.0.0.1:${port}/mcp`, pid: child.pid! };
-    gatewayUpstreams.push({ name: 'bench', url: started['v2'].url });
-  }
-  if (upstreams.includes('v1')) {
-    const port = await freePort();
-    const child = await startProcess(
-      [
-        ...pin(1),
-        process.execPath,
-        '--import',
-        'tsx',
-        'test/fixtures/v1-streamable-http-server.ts',
-        '--port',
-        String(port),
-      ],
-      { NODE_ENV: 'production' },
-      `:${port}/mcp`,
-    );
-    started['v1'] = { url: `http://127.0.0.1:${port}/mcp`, pid: child.pid! };
-    gatewayUpstreams.push({ name: 'v1', url: started['v1'].url, auth: 'none' });
-  }
-  const limited = await startGatewayProcess(gatewayUpstreams, redis.url, true, true);
-  const unlimited = await startGatewayProcess(gatewayUpstreams, redis.url, false);
+  const { started, gatewayUpstreams } = await startUpstreams(upstreams);
+  const limited = await startGatewayProcess({
+    upstreams: gatewayUpstreams,
+    redisUrl: redis.url,
+    limits: true,
+    ...(cpuProfDir === undefined ? {} : { cpuProfDir }),
+  });
+  const unlimited = await startGatewayProcess({ upstreams: gatewayUpstreams, redisUrl: redis.url, limits: false });
   const auth = `Bearer ${limited.token}`;
   const authUnlimited = `Bearer ${unlimited.token}`;
   const floors: Record<string, { url: string; pid: number }> = {};
@@ -529,26 +267,13 @@ async function main() {
   const out = args.get('json');
   if (out) writeFileSync(out, JSON.stringify({ rows, rssIdleKiB: idle, rssAfterKiB: after }, null, 2));
   // Wait for the replicas to drain and exit: a CPU profile is written on exit.
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
-          child.once('exit', () => {
-            clearTimeout(force);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await stopChildren();
   await redis.stop();
   if (cpuProfDir !== undefined) writeFileSync(`${cpuProfDir}/windows.json`, JSON.stringify(profileWindows));
 }
 
 main().catch((error) => {
   console.error(error);
-  for (const child of children) child.kill('SIGKILL');
+  killChildren();
   process.exit(1);
 });
