@@ -13,6 +13,7 @@ export class SseParser {
   constructor(private readonly onData: (data: string, event: string) => void) {}
 
   push(chunk: string): void {
+    if (chunk === '') return;
     let next = chunk;
     if (this.#pendingCr) {
       this.#pendingCr = false;
