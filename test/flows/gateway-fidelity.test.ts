@@ -168,6 +168,13 @@ describe('pass-through fidelity and failure isolation', { timeout: 60_000 }, () 
     assert.equal(noMethod.status, 400);
     const wrongType = await send('{"jsonrpc":"2.0","id":1,"method":42}');
     assert.equal(wrongType.status, 400);
+    // A malformed handshake is refused as invalid params, and no session is opened for it.
+    const badInit = await send('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":5}}');
+    assert.equal(badInit.status, 200);
+    assert.equal(badInit.headers.get('mcp-session-id'), null);
+    const badInitError = ((await badInit.json()) as any).error;
+    assert.equal(badInitError.code, -32602);
+    assert.match(badInitError.message, /protocolVersion/);
     const batch = await send('[{"jsonrpc":"2.0","id":1,"method":"ping"}]');
     assert.equal(batch.status, 400);
     const huge = await send(

@@ -1,4 +1,4 @@
-import { SwitchboardError } from '@switchboard/errors';
+import { asSwitchboardError, SwitchboardError } from '@switchboard/errors';
 import fp from 'fastify-plugin';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import type { Admission } from '../rate-limits/admission.ts';
@@ -14,9 +14,11 @@ import type { CallerKey } from './caller-key.ts';
 import type { ClientRequestBridge } from './client-request-bridge.ts';
 import type { InFlightCalls } from './in-flight-calls.ts';
 import { refuse, sendError, sessionNotFound, validId } from './json-rpc-replies.ts';
+import { type Handshake, legacyHandshake } from './legacy-handshake.ts';
 import type { LegacySession, LegacySessions } from './legacy-sessions.ts';
 import { type FetchHandler, serveWithSdk } from './sdk-bridge.ts';
 import type { ToolCallHandler } from './tool-call-handler.ts';
+import { writeSingle } from './tool-call-relay.ts';
 
 export interface McpPostOptions {
   sessions: LegacySessions;
@@ -27,6 +29,8 @@ export interface McpPostOptions {
   /** The SDK's strict 2026-07-28 handler and its stateless 2025-era leg (everything but `tools/call`). */
   sdk: { modern: FetchHandler; legacy: FetchHandler };
   callTool: ToolCallHandler;
+  /** The gateway's identity and instructions, for the 2025-era handshake it answers itself. */
+  server: { info: { name: string; version: string }; instructions: string };
 }
 
 const DEFAULT_LEGACY_VERSION = LEGACY_PROTOCOL_VERSIONS[0];
@@ -38,7 +42,7 @@ const DEFAULT_LEGACY_VERSION = LEGACY_PROTOCOL_VERSIONS[0];
  */
 export const mcpPost = fp<McpPostOptions>(
   async (app, options) => {
-    const { sessions, inFlight, admission, metrics, bridge, sdk, callTool } = options;
+    const { sessions, inFlight, admission, metrics, bridge, sdk, callTool, server } = options;
 
     app.post('/mcp', async (request, reply) => {
       const key = request.callerKey as CallerKey;
@@ -137,31 +141,39 @@ export const mcpPost = fp<McpPostOptions>(
         return serveWithSdk(sdk.modern, request, reply, { body, authInfo, accept, headers: admitted.headers });
       }
 
-      const headers = { ...admitted.headers };
-      let protocolVersion = session?.protocolVersion;
       if (method === 'initialize') {
-        const requested = params?.['protocolVersion'];
-        protocolVersion = LEGACY_PROTOCOL_VERSIONS.find((v) => v === requested) ?? DEFAULT_LEGACY_VERSION;
-        const clientInfo = isObject(params?.['clientInfo']) ? params['clientInfo'] : undefined;
+        let handshake: Handshake;
+        try {
+          handshake = legacyHandshake(params, server);
+        } catch (error) {
+          return sendError(reply, 200, id, asSwitchboardError(error));
+        }
         const issued = await sessions.issue({
-          protocolVersion,
+          protocolVersion: handshake.protocolVersion,
           keyId: key.id,
-          clientCapabilities: isObject(params?.['capabilities']) ? params['capabilities'] : {},
-          clientInfo:
-            clientInfo !== undefined && typeof clientInfo['name'] === 'string'
-              ? { name: clientInfo['name'], version: String(clientInfo['version'] ?? '') }
-              : undefined,
+          clientCapabilities: handshake.clientCapabilities,
+          clientInfo: handshake.clientInfo,
         });
-        headers['mcp-session-id'] = issued.id;
-      } else if (protocolVersion === undefined) {
-        // Sessionless legacy request: honour the client's version if it is one the legacy leg speaks.
-        const header = request.headers['mcp-protocol-version'];
-        protocolVersion = LEGACY_PROTOCOL_VERSIONS.find((v) => v === header) ?? DEFAULT_LEGACY_VERSION;
+        metrics.requests.inc({ method, era, status: 'gateway' });
+        reply.hijack();
+        const headers = { ...admitted.headers, 'mcp-session-id': issued.id };
+        return writeSingle(reply.raw, { jsonrpc: '2.0', id, result: handshake.result }, accept, headers);
       }
+
+      // Sessionless legacy request: honour the client's version if it is one the legacy leg speaks.
+      const header = request.headers['mcp-protocol-version'];
+      const protocolVersion =
+        session?.protocolVersion ?? LEGACY_PROTOCOL_VERSIONS.find((v) => v === header) ?? DEFAULT_LEGACY_VERSION;
       metrics.requests.inc({ method, era, status: 'sdk' });
       // Claude's connector has been seen sending `MCP-Protocol-Version: 2026-07-28` on a session negotiated as
       // 2025-11-25; the session's own version is what the legacy leg must see.
-      return serveWithSdk(sdk.legacy, request, reply, { body, authInfo, accept, headers, protocolVersion });
+      return serveWithSdk(sdk.legacy, request, reply, {
+        body,
+        authInfo,
+        accept,
+        headers: admitted.headers,
+        protocolVersion,
+      });
     });
   },
   { name: 'mcp-post' },

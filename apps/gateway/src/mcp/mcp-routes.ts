@@ -89,6 +89,15 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     info: options.info,
     callTimeoutMs: options.callTimeoutMs,
   });
-  await app.register(mcpPost, { sessions, inFlight, admission, metrics, bridge, sdk: { modern, legacy }, callTool });
+  await app.register(mcpPost, {
+    sessions,
+    inFlight,
+    admission,
+    metrics,
+    bridge,
+    sdk: { modern, legacy },
+    callTool,
+    server: { info: options.info, instructions: options.instructions },
+  });
   await app.register(mcpSessionStreams, { sessions, streams });
 }

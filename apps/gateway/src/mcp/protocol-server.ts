@@ -4,6 +4,7 @@ import { isObject } from '../upstreams/json-rpc.ts';
 import type { UpstreamConnection } from '../upstreams/upstream-connection.ts';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
 import { type CallerKey, scopeGrants } from './caller-key.ts';
+import { GATEWAY_CAPABILITIES } from './legacy-handshake.ts';
 
 export interface ProtocolServerDeps {
   registry: UpstreamRegistry;
@@ -12,21 +13,15 @@ export interface ProtocolServerDeps {
 }
 
 /**
- * The gateway's own MCP server for everything except the tools/call hot path: negotiation (`initialize`,
- * `server/discover`, `subscriptions/listen` come from the SDK), the aggregated lists filtered by the key's
+ * The gateway's own MCP server for everything except the tools/call hot path and the 2025-era `initialize`
+ * (legacy-handshake.ts): negotiation (`server/discover`, `subscriptions/listen` come from the SDK), the aggregated lists filtered by the key's
  * scopes, and the per-item methods (prompts/get, resources/read, completion) routed to their owner.
  * Built per request by the SDK's handler, so it holds no state of its own.
  */
 export function buildProtocolServer(deps: ProtocolServerDeps, key: CallerKey): Server {
   const { registry } = deps;
   const server = new Server(deps.info, {
-    capabilities: {
-      tools: { listChanged: true },
-      prompts: { listChanged: true },
-      resources: { subscribe: true, listChanged: true },
-      completions: {},
-      logging: {},
-    },
+    capabilities: GATEWAY_CAPABILITIES,
     instructions: deps.instructions,
   });
   const caller = { keyId: key.id, scopes: key.scopes, owner: key.owner };
