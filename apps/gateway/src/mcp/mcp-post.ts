@@ -38,7 +38,7 @@ const DEFAULT_LEGACY_VERSION = LEGACY_PROTOCOL_VERSIONS[0];
 /**
  * `POST /mcp`: checks that the body is one JSON-RPC message, opens its 2025-era session if it names one,
  * decides its era, and dispatches: answers from the client, notifications, `tools/call` (the lean relay),
- * and every other method (the SDK, after one limiter decision).
+ * then, after one limiter decision, the 2025-era `initialize` (answered here) and every other method (the SDK).
  */
 export const mcpPost = fp<McpPostOptions>(
   async (app, options) => {

@@ -48,8 +48,9 @@ export interface McpRoutesOptions {
  * 2. dns-rebinding-guard.ts: Host and Origin;
  * 3. bearer-auth.ts: the caller's key, from an API key or an OAuth access token;
  * 4. mcp-post.ts: POST dispatch; `tools/call` (either era) goes to tool-call-handler.ts, the lean relay with
- *    no SDK objects per call; every other method goes to the SDK: modern (2026-07-28) requests to a strict
- *    modern handler, legacy ones to the SDK's stateless legacy leg;
+ *    no SDK objects per call; the 2025-era `initialize` is answered by legacy-handshake.ts; every other method
+ *    goes to the SDK: modern (2026-07-28) requests to a strict modern handler, legacy ones to the SDK's
+ *    stateless legacy leg;
  * 5. mcp-session-streams.ts: GET and DELETE for 2025-era sessions.
  *
  * Switchboard's sealed session ids, GET stream and DELETE wrap the SDK's legacy leg (legacy-sessions.ts,

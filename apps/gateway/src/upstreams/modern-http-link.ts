@@ -152,9 +152,16 @@ export class ModernHttpLink implements UpstreamLink {
     return response;
   }
 
-  /** One `subscriptions/listen` stream for list changes, until it ends or `signal` aborts. */
+  /**
+   * One `subscriptions/listen` stream for list changes, until it ends or `signal` aborts. An upstream with
+   * nothing to announce (no `listChanged` capability, no listen method, or an acknowledgement that honours
+   * nothing) is not asked again before `signal` aborts: its lists are read again on the registry's timer. A
+   * stream that ends otherwise resolves, and the registry renegotiates (the upstream may have restarted).
+   */
   async watch(onNotification: (method: string, params: unknown) => void, signal: AbortSignal): Promise<void> {
+    if (!announcesChanges(this.server.capabilities)) return untilAborted(signal);
     const deps = this.#deps;
+    const id = `gw-listen-${nextId++}`;
     const res = await deps.pool.request({
       path: deps.path,
       method: 'POST',
@@ -165,7 +172,7 @@ export class ModernHttpLink implements UpstreamLink {
       },
       body: JSON.stringify({
         jsonrpc: '2.0',
-        id: `gw-listen-${nextId++}`,
+        id,
         method: 'subscriptions/listen',
         params: {
           notifications: { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true },
@@ -175,22 +182,42 @@ export class ModernHttpLink implements UpstreamLink {
     });
     if (res.statusCode !== 200 || !String(res.headers['content-type']).includes('text/event-stream')) {
       await collect(res.body);
-      throw new Error(`subscriptions/listen answered HTTP ${res.statusCode}`);
+      if (res.statusCode >= 500) throw new Error(`subscriptions/listen answered HTTP ${res.statusCode}`);
+      // A JSON answer (method not found) or a 4xx: this upstream offers no listen stream.
+      return untilAborted(signal);
     }
     res.body.setEncoding('utf8');
+    let honoursNothing = false;
     const parser = new SseParser((data) => {
       const message = parseJson(data);
-      if (isObject(message) && typeof message['method'] === 'string')
-        onNotification(message['method'], message['params']);
+      if (!isObject(message) || typeof message['method'] !== 'string') return;
+      if (message['method'] === 'notifications/subscriptions/acknowledged') {
+        const honoured = isObject(message['params']) ? message['params']['notifications'] : undefined;
+        honoursNothing = !isObject(honoured) || !Object.values(honoured).includes(true);
+      } else onNotification(message['method'], message['params']);
     });
     try {
       for await (const chunk of res.body) parser.push(chunk as string);
     } catch (error) {
       if (!signal.aborted) throw error;
     }
+    if (honoursNothing) await untilAborted(signal);
   }
 
   async close(): Promise<void> {}
+}
+
+/** Whether the upstream said it announces any list change (the only thing the gateway listens for). */
+function announcesChanges(capabilities: Record<string, unknown>): boolean {
+  return ['tools', 'prompts', 'resources'].some((kind) => {
+    const declared = capabilities[kind];
+    return isObject(declared) && declared['listChanged'] === true;
+  });
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 function envelope(clientInfo: { name: string; version: string }): Record<string, unknown> {

@@ -32,6 +32,11 @@ export type CatalogKind = 'tools' | 'prompts' | 'resources';
  * Emits `changed` with the kind ('tools' | 'prompts' | 'resources') when the aggregated view changes, and
  * `resource-updated` with the URI when an upstream says a resource changed.
  */
+const MIN_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 10_000;
+/** A watch that lasted this long ended for a reason worth reconnecting at once (an upstream restart). */
+const STEADY_WATCH_MS = 5_000;
+
 export class UpstreamRegistry extends EventEmitter {
   readonly upstreams: UpstreamConnection[];
   tools = new Map<string, CatalogEntry>();
@@ -114,33 +119,43 @@ export class UpstreamRegistry extends EventEmitter {
 
   /**
    * Keeps one upstream's lists fresh: watch its notifications; when the link ends (upstream restarted, stdio
-   * child exited), reconnect with backoff (max 10 s) and read the lists again.
+   * child exited), reconnect and read the lists again. A watch that ends at once (an upstream that closes
+   * every stream it is given) waits longer each time, up to 10 s, instead of renegotiating in a tight loop.
    */
   async #watch(upstream: UpstreamConnection): Promise<void> {
-    let backoffMs = 250;
+    const signal = this.#abort.signal;
+    let backoffMs = MIN_BACKOFF_MS;
     let connected = upstream.state === 'ready';
-    while (!this.#abort.signal.aborted) {
+    while (!signal.aborted) {
       if (!connected) {
         connected = await this.#refresh(upstream, true);
         if (!connected) {
-          await abortableSleep(backoffMs, this.#abort.signal);
-          backoffMs = Math.min(backoffMs * 2, 10_000);
+          await abortableSleep(backoffMs, signal);
+          backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
           continue;
         }
       }
-      backoffMs = 250;
-      const expiry = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#refreshMs)]);
+      const expiry = AbortSignal.any([signal, AbortSignal.timeout(this.#refreshMs)]);
+      const watchedSince = performance.now();
       try {
         await upstream.watch((method, params) => this.#onNotification(upstream, method, params), expiry);
-        if (this.#abort.signal.aborted) return;
-        // Expiry: read the lists again on the same link. Otherwise the link ended: renegotiate.
-        if (expiry.aborted) await this.#refresh(upstream);
-        else connected = false;
+        if (signal.aborted) return;
+        if (expiry.aborted) {
+          // Expiry: read the lists again on the same link.
+          await this.#refresh(upstream);
+          backoffMs = MIN_BACKOFF_MS;
+          continue;
+        }
       } catch {
-        if (this.#abort.signal.aborted) return;
+        if (signal.aborted) return;
         upstream.state = 'down';
-        connected = false;
-        await abortableSleep(backoffMs, this.#abort.signal);
+      }
+      // The link ended or its stream failed: renegotiate, at once after a stream that lasted.
+      connected = false;
+      if (performance.now() - watchedSince >= STEADY_WATCH_MS) backoffMs = MIN_BACKOFF_MS;
+      else {
+        await abortableSleep(backoffMs, signal);
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
       }
     }
   }

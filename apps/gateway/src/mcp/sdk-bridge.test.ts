@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type FetchHandler, serveWithSdk } from './sdk-bridge.ts';
+
+/**
+ * The SDK learns that a client went away through the answer's body being cancelled (no AbortSignal rides on
+ * the web Request: see sdk-bridge.ts). These run over a real socket, since only a real client can hang up.
+ */
+describe('serveWithSdk', () => {
+  let app: FastifyInstance;
+  let url: URL;
+  /** What the next request's SDK handler does. */
+  let handler: FetchHandler;
+
+  before(async () => {
+    app = Fastify();
+    app.post('/mcp', (req, reply) =>
+      serveWithSdk(handler, req, reply, {
+        body: req.body,
+        authInfo: {},
+        accept: { json: true, sse: true },
+        headers: {},
+      }),
+    );
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    url = new URL(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/mcp`);
+  });
+  after(() => app.close());
+
+  /** An SSE answer that sends one event and then stays open, recording whether it was cancelled. */
+  function openStream() {
+    let cancelled!: () => void;
+    const cancel = new Promise<void>((resolve) => (cancelled = resolve));
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode('event: message\ndata: {}\n\n')),
+      cancel: () => cancelled(),
+    });
+    const response = new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    return { response, cancel };
+  }
+
+  /** POSTs and resolves once the first bytes of the answer arrive; `hangUp` then closes the connection. */
+  function post(): Promise<{ status: number; first: string; hangUp: () => void }> {
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.once('data', (chunk: Buffer) =>
+          resolve({ status: res.statusCode ?? 0, first: chunk.toString(), hangUp: () => req.destroy() }),
+        );
+      });
+      req.on('error', () => {});
+      req.once('error', reject);
+      req.end('{"jsonrpc":"2.0","id":1,"method":"subscriptions/listen"}');
+    });
+  }
+
+  it('hands the SDK a Request without a signal and relays its stream', async () => {
+    const stream = openStream();
+    let seen: Request | undefined;
+    handler = {
+      fetch: async (webRequest) => {
+        seen = webRequest;
+        return stream.response;
+      },
+    };
+    const answer = await post();
+    assert.equal(answer.status, 200);
+    assert.match(answer.first, /^event: message/);
+    assert.ok(seen !== undefined);
+    assert.equal(seen.signal.aborted, false);
+    assert.equal(((await seen.json()) as { method: string }).method, 'subscriptions/listen');
+    answer.hangUp();
+    await stream.cancel;
+  });
+
+  it('cancels an open stream when the client hangs up', async () => {
+    const stream = openStream();
+    handler = { fetch: async () => stream.response };
+    const answer = await post();
+    answer.hangUp();
+    // Resolves only through the stream's cancel callback; the test times out if the hang-up is lost.
+    await stream.cancel;
+  });
+
+  it('cancels an answer that arrives after the client has gone', async () => {
+    const stream = openStream();
+    let answerNow!: () => void;
+    const answered = new Promise<void>((resolve) => (answerNow = resolve));
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    handler = {
+      fetch: async () => {
+        arrived();
+        await answered;
+        return stream.response;
+      },
+    };
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    req.on('error', () => {});
+    req.end('{"jsonrpc":"2.0","id":2,"method":"subscriptions/listen"}');
+    await requestArrived;
+    req.destroy();
+    // Give the server the close event before the SDK answers.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    answerNow();
+    await stream.cancel;
+  });
+});

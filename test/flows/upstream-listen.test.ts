@@ -1,0 +1,142 @@
+/**
+ * How the gateway follows a 2026-07-28 upstream's list changes, against servers that do it differently:
+ * some announce nothing, some have no `subscriptions/listen`, the official SDK acknowledges a subscription it
+ * honours nothing of and completes it at once, and a broken proxy may close every stream it is given. None
+ * of these may make the gateway renegotiate in a loop: before this was handled, the last two cost the
+ * upstream about 2,000 `server/discover` + `tools/list` + `subscriptions/listen` a second.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { baseEnv, type RunningGateway, startGateway } from '../support/gateway-harness.ts';
+
+type ListenBehaviour = 'method-not-found' | 'honours-nothing' | 'closes-at-once' | 'streams';
+
+interface FakeModernUpstream {
+  url: string;
+  /** Requests received, by JSON-RPC method. */
+  counts: Record<string, number>;
+  /** Sends `notifications/tools/list_changed` on the open listen stream (behaviour `streams`). */
+  announce(): void;
+  close(): Promise<void>;
+}
+
+async function startFakeModernUpstream(options: {
+  listChanged: boolean;
+  listen: ListenBehaviour;
+  tools?: () => string[];
+}): Promise<FakeModernUpstream> {
+  const counts: Record<string, number> = {};
+  const open = new Set<(frame: string) => void>();
+  const app: FastifyInstance = Fastify();
+  const sse = (message: unknown) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+  app.post('/mcp', async (request, reply) => {
+    const body = request.body as { id: string; method: string };
+    counts[body.method] = (counts[body.method] ?? 0) + 1;
+    const answer = (result: unknown) => ({ jsonrpc: '2.0', id: body.id, result });
+    if (body.method === 'server/discover') {
+      return answer({
+        supportedVersions: ['2026-07-28'],
+        capabilities: { tools: options.listChanged ? { listChanged: true } : {} },
+        serverInfo: { name: 'fake', version: '1' },
+      });
+    }
+    if (body.method === 'tools/list') {
+      const names = options.tools?.() ?? ['one'];
+      return answer({
+        tools: names.map((name) => ({ name, inputSchema: { type: 'object' } })),
+        resultType: 'complete',
+      });
+    }
+    if (body.method !== 'subscriptions/listen' || options.listen === 'method-not-found') {
+      return { jsonrpc: '2.0', id: body.id, error: { code: -32601, message: 'Method not found' } };
+    }
+    if (options.listen === 'closes-at-once') {
+      reply.header('content-type', 'text/event-stream');
+      return '';
+    }
+    if (options.listen === 'honours-nothing') {
+      reply.header('content-type', 'text/event-stream');
+      return (
+        sse({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: {} } }) +
+        sse(answer({ resultType: 'complete' }))
+      );
+    }
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
+    reply.raw.write(
+      sse({
+        jsonrpc: '2.0',
+        method: 'notifications/subscriptions/acknowledged',
+        params: { notifications: { toolsListChanged: true } },
+      }),
+    );
+    const write = (frame: string) => reply.raw.write(frame);
+    open.add(write);
+    reply.raw.on('close', () => open.delete(write));
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url: `${address}/mcp`,
+    counts,
+    announce: () => {
+      for (const write of open) write(sse({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }));
+    },
+    close: () => app.close(),
+  };
+}
+
+describe('following a 2026-07-28 upstream’s list changes', { timeout: 60_000 }, () => {
+  const running: { gw: RunningGateway; upstream: FakeModernUpstream }[] = [];
+  after(async () => {
+    for (const { gw, upstream } of running) {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+
+  async function behind(options: Parameters<typeof startFakeModernUpstream>[0]) {
+    const upstream = await startFakeModernUpstream(options);
+    const gw = await startGateway(baseEnv([{ name: 'fake', url: upstream.url, auth: 'none' }] as never));
+    running.push({ gw, upstream });
+    return { upstream, gw };
+  }
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
+
+  it('does not listen to an upstream that announces no list changes', async () => {
+    const { upstream, gw } = await behind({ listChanged: false, listen: 'streams' });
+    await settle();
+    assert.ok(gw.gateway.registry.tools.has('fake_one'));
+    assert.deepEqual(upstream.counts, { 'server/discover': 1, 'tools/list': 1 });
+  });
+
+  for (const listen of ['method-not-found', 'honours-nothing'] as const) {
+    it(`asks once, then relies on its refresh timer, when the upstream answers the listen with ${listen}`, async () => {
+      const { upstream, gw } = await behind({ listChanged: true, listen });
+      await settle();
+      assert.ok(gw.gateway.registry.tools.has('fake_one'));
+      assert.deepEqual(upstream.counts, { 'server/discover': 1, 'tools/list': 1, 'subscriptions/listen': 1 });
+    });
+  }
+
+  it('backs off, up to 10 s between tries, from an upstream that closes every listen stream at once', async () => {
+    const { upstream } = await behind({ listChanged: true, listen: 'closes-at-once' });
+    await settle();
+    // 250 + 500 + 1,000 ms of backoff fit in the 2 s: at most 4 negotiations, where a loop made thousands.
+    const discovers = upstream.counts['server/discover'] ?? 0;
+    assert.ok(discovers >= 2 && discovers <= 4, `server/discover ${discovers} times in 2 s`);
+  });
+
+  it('still reads the lists again when a listening upstream announces a change', async () => {
+    let names = ['one'];
+    const { upstream, gw } = await behind({ listChanged: true, listen: 'streams', tools: () => names });
+    const registry = gw.gateway.registry;
+    const changed = new Promise<void>((resolve) => registry.once('changed', () => resolve()));
+    while ((upstream.counts['subscriptions/listen'] ?? 0) === 0) await new Promise((r) => setTimeout(r, 20));
+    names = ['one', 'two'];
+    upstream.announce();
+    await changed;
+    assert.ok(registry.tools.has('fake_two'));
+    assert.equal(upstream.counts['server/discover'], 1, 'the same link, not a renegotiation');
+  });
+});
