@@ -1,9 +1,10 @@
 /**
- * How the gateway follows a 2026-07-28 upstream's list changes, against servers that do it differently:
- * some announce nothing, some have no `subscriptions/listen`, the official SDK acknowledges a subscription it
- * honours nothing of and completes it at once, and a broken proxy may close every stream it is given. None
- * of these may make the gateway renegotiate in a loop: before this was handled, the last two cost the
- * upstream about 2,000 `server/discover` + `tools/list` + `subscriptions/listen` a second.
+ * How the gateway follows an upstream's list changes, against servers that do it differently: some announce
+ * nothing, some have no `subscriptions/listen`, the official SDK acknowledges a subscription it honours
+ * nothing of and completes it at once, and a broken proxy may close every stream it is given (a 2026-07-28
+ * listen, a 2025-era GET stream). None of these may make the gateway reopen in a loop: before this was
+ * handled, a 2026-07-28 upstream that closed its listen streams got about 2,000 `server/discover` +
+ * `tools/list` + `subscriptions/listen` a second, and a 2025-era one a GET as fast as it could answer.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -85,6 +86,58 @@ async function startFakeModernUpstream(options: {
     close: () => app.close(),
   };
 }
+
+/** A 2025-era Streamable HTTP server whose GET stream (for its notifications) ends as soon as it opens. */
+async function startClosingLegacyUpstream() {
+  const counts: Record<string, number> = {};
+  const app = Fastify();
+  app.post('/mcp', async (request, reply) => {
+    const body = request.body as { id?: string; method: string };
+    counts[body.method] = (counts[body.method] ?? 0) + 1;
+    if (body.id === undefined) return reply.code(202).send();
+    if (body.method === 'initialize') {
+      reply.header('mcp-session-id', 'the-session');
+      return {
+        jsonrpc: '2.0',
+        id: body.id,
+        result: {
+          protocolVersion: '2025-11-25',
+          capabilities: { tools: { listChanged: true } },
+          serverInfo: { name: 'closing', version: '1' },
+        },
+      };
+    }
+    if (body.method === 'tools/list') {
+      return { jsonrpc: '2.0', id: body.id, result: { tools: [{ name: 'one', inputSchema: { type: 'object' } }] } };
+    }
+    return { jsonrpc: '2.0', id: body.id, error: { code: -32601, message: 'Method not found' } };
+  });
+  app.get('/mcp', async (_request, reply) => {
+    counts['GET'] = (counts['GET'] ?? 0) + 1;
+    return reply.header('content-type', 'text/event-stream').send('');
+  });
+  app.delete('/mcp', async (_request, reply) => reply.code(204).send());
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url: `${address}/mcp`, counts, close: () => app.close() };
+}
+
+describe('following a 2025-era upstream’s notifications', { timeout: 60_000 }, () => {
+  it('backs off from a server that closes its GET stream at once', async () => {
+    const upstream = await startClosingLegacyUpstream();
+    const gw = await startGateway(baseEnv([{ name: 'closing', url: upstream.url, auth: 'none' }] as never));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      assert.ok(gw.gateway.registry.tools.has('closing_one'));
+      // 500 + 1,000 ms of backoff fit in the 2 s: at most 3 GETs, where a loop made hundreds.
+      const gets = upstream.counts['GET'] ?? 0;
+      assert.ok(gets >= 2 && gets <= 3, `GET ${gets} times in 2 s`);
+      assert.equal(upstream.counts['initialize'], 1, 'the session is kept');
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});
 
 describe('following a 2026-07-28 upstream’s list changes', { timeout: 60_000 }, () => {
   const running: { gw: RunningGateway; upstream: FakeModernUpstream }[] = [];

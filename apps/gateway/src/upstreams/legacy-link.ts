@@ -1,6 +1,5 @@
 import type { Caller } from '@switchboard/caller-assertion';
 import { SwitchboardError } from '@switchboard/errors';
-import { abortableSleep } from './abortable-sleep.ts';
 import { cancelled, upstreamTransportError } from './http-errors.ts';
 import {
   isObject,
@@ -12,6 +11,7 @@ import {
   LEGACY_PROTOCOL_VERSIONS,
 } from './json-rpc.ts';
 import { SERVICE_CALLER } from './modern-http-link.ts';
+import { ReconnectBackoff } from './reconnect-backoff.ts';
 import { type MessageChannel, SessionExpiredError } from './transports/message-channel.ts';
 import type { ExchangeOptions, UpstreamLink, UpstreamServerInfo } from './upstream-link.ts';
 
@@ -103,17 +103,18 @@ export class LegacyLink implements UpstreamLink {
     const stop = AbortSignal.any([signal, this.#endedSignal.signal]);
     try {
       const listen = this.#deps.channel.listen?.bind(this.#deps.channel);
-      let backoffMs = 500;
+      const backoff = new ReconnectBackoff({ minMs: 500 });
       while (listen !== undefined && !stop.aborted) {
+        backoff.opened();
         try {
           if ((await listen(stop)) === 'unsupported') break;
-          backoffMs = 500;
+          // A GET stream the server closes at once is retried with backoff, not in a loop.
+          await backoff.ended(stop);
         } catch (error) {
           if (stop.aborted) break;
           if (error instanceof SessionExpiredError)
             await this.#reinitialize(error.expired).catch((e) => this.#end(String(e)));
-          else await abortableSleep(backoffMs, stop);
-          backoffMs = Math.min(backoffMs * 2, 10_000);
+          else await backoff.failed(stop);
         }
       }
       if (!stop.aborted) await new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }));

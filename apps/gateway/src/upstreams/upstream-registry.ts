@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { abortableSleep } from './abortable-sleep.ts';
 import { isObject } from './json-rpc.ts';
 import { exposedName } from './namespacing.ts';
+import { ReconnectBackoff } from './reconnect-backoff.ts';
 import type { ConfiguredUpstream } from './upstream-config.ts';
 import { UpstreamConnection, type UpstreamConnectionDeps } from './upstream-connection.ts';
 
@@ -32,11 +32,6 @@ export type CatalogKind = 'tools' | 'prompts' | 'resources';
  * Emits `changed` with the kind ('tools' | 'prompts' | 'resources') when the aggregated view changes, and
  * `resource-updated` with the URI when an upstream says a resource changed.
  */
-const MIN_BACKOFF_MS = 250;
-const MAX_BACKOFF_MS = 10_000;
-/** A watch that lasted this long ended for a reason worth reconnecting at once (an upstream restart). */
-const STEADY_WATCH_MS = 5_000;
-
 export class UpstreamRegistry extends EventEmitter {
   readonly upstreams: UpstreamConnection[];
   tools = new Map<string, CatalogEntry>();
@@ -119,44 +114,38 @@ export class UpstreamRegistry extends EventEmitter {
 
   /**
    * Keeps one upstream's lists fresh: watch its notifications; when the link ends (upstream restarted, stdio
-   * child exited), reconnect and read the lists again. A watch that ends at once (an upstream that closes
-   * every stream it is given) waits longer each time, up to 10 s, instead of renegotiating in a tight loop.
+   * child exited), reconnect and read the lists again, paced by ReconnectBackoff (never a tight loop).
    */
   async #watch(upstream: UpstreamConnection): Promise<void> {
     const signal = this.#abort.signal;
-    let backoffMs = MIN_BACKOFF_MS;
+    const backoff = new ReconnectBackoff();
     let connected = upstream.state === 'ready';
     while (!signal.aborted) {
       if (!connected) {
         connected = await this.#refresh(upstream, true);
         if (!connected) {
-          await abortableSleep(backoffMs, signal);
-          backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+          await backoff.failed(signal);
           continue;
         }
       }
       const expiry = AbortSignal.any([signal, AbortSignal.timeout(this.#refreshMs)]);
-      const watchedSince = performance.now();
+      backoff.opened();
       try {
         await upstream.watch((method, params) => this.#onNotification(upstream, method, params), expiry);
         if (signal.aborted) return;
         if (expiry.aborted) {
           // Expiry: read the lists again on the same link.
           await this.#refresh(upstream);
-          backoffMs = MIN_BACKOFF_MS;
+          backoff.succeeded();
           continue;
         }
       } catch {
         if (signal.aborted) return;
         upstream.state = 'down';
       }
-      // The link ended or its stream failed: renegotiate, at once after a stream that lasted.
+      // The link ended or its stream failed: renegotiate.
       connected = false;
-      if (performance.now() - watchedSince >= STEADY_WATCH_MS) backoffMs = MIN_BACKOFF_MS;
-      else {
-        await abortableSleep(backoffMs, signal);
-        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-      }
+      await backoff.ended(signal);
     }
   }
 
