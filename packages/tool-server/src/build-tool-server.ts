@@ -1,7 +1,7 @@
-import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { type Caller, CallerAssertionError, CallerAssertionVerifier } from '@switchboard/caller-assertion';
 import { asSwitchboardError, toProblemDetail, toToolErrorResult } from '@switchboard/errors';
+import { pipeAnswer, requestHeaders, serveFetch } from '@switchboard/fetch-bridge';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ToolContext, ToolDefinition } from './define-tool.ts';
 import { createToolMetrics, type ToolMetrics } from './tool-metrics.ts';
@@ -51,7 +51,6 @@ export function buildToolServer(options: ToolServerOptions): FastifyInstance {
     const caller = authInfo?.extra?.['caller'] as Caller;
     return buildMcpServer(options, caller, metrics);
   });
-  const node = toNodeHandler(handler);
 
   app.all('/mcp', async (request, reply) => {
     let caller: Caller;
@@ -69,9 +68,33 @@ export function buildToolServer(options: ToolServerOptions): FastifyInstance {
           detail: error.message,
         });
     }
-    reply.hijack();
-    const auth = { token: 'caller-assertion', clientId: caller.keyId, scopes: [...caller.scopes], extra: { caller } };
-    await node(Object.assign(request.raw, { auth }), reply.raw, request.body);
+    const authInfo = {
+      token: 'caller-assertion',
+      clientId: caller.keyId,
+      scopes: [...caller.scopes],
+      extra: { caller },
+    };
+    const forwarded = {
+      url: `http://${request.headers.host ?? 'localhost'}${request.url}`,
+      method: request.method,
+      headers: requestHeaders(request.headers),
+      body: request.body,
+      authInfo,
+    };
+    let answered: boolean;
+    try {
+      answered = await serveFetch(handler, reply.raw, forwarded, (response, body) => {
+        reply.hijack();
+        return pipeAnswer(reply.raw, response, body);
+      });
+    } catch (error) {
+      // The SDK's handler answers protocol failures itself; a throw is a bug, answered as JSON-RPC, not leaked.
+      request.log.error({ err: error }, 'MCP handler failed');
+      const body = request.body as { id?: unknown } | undefined;
+      const id = typeof body?.id === 'string' || typeof body?.id === 'number' ? body.id : null;
+      return reply.code(500).send({ jsonrpc: '2.0', id, error: { code: -32603, message: 'Internal error' } });
+    }
+    if (!answered) reply.hijack();
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

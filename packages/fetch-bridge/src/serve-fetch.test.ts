@@ -3,28 +3,33 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type FetchHandler, serveWithSdk } from './sdk-bridge.ts';
+import { type FetchHandler, pipeAnswer, requestHeaders, serveFetch } from './serve-fetch.ts';
 
 /**
- * The SDK learns that a client went away through the answer's body being cancelled (no AbortSignal rides on
- * the web Request: see sdk-bridge.ts). These run over a real socket, since only a real client can hang up.
+ * The handler learns that a client went away through the answer's body being cancelled (no AbortSignal rides
+ * on the web Request: see the README). These run over a real socket, since only a real client can hang up.
  */
-describe('serveWithSdk', () => {
+describe('serveFetch', () => {
   let app: FastifyInstance;
   let url: URL;
-  /** What the next request's SDK handler does. */
+  /** What the next request's handler does. */
   let handler: FetchHandler;
 
   before(async () => {
     app = Fastify();
-    app.post('/mcp', (req, reply) =>
-      serveWithSdk(handler, req, reply, {
+    app.post('/mcp', async (req, reply) => {
+      const forwarded = {
+        url: `http://x${req.url}`,
+        method: req.method,
+        headers: requestHeaders(req.headers),
         body: req.body,
-        authInfo: {},
-        accept: { json: true, sse: true },
-        headers: {},
-      }),
-    );
+      };
+      const answered = await serveFetch(handler, reply.raw, forwarded, (response, body) => {
+        reply.hijack();
+        return pipeAnswer(reply.raw, response, body);
+      });
+      if (!answered) reply.hijack();
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     url = new URL(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/mcp`);
   });

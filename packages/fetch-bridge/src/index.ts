@@ -1,0 +1,1 @@
+export { type AnswerBody, type FetchHandler, pipeAnswer, requestHeaders, serveFetch } from './serve-fetch.ts';
