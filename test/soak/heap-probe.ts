@@ -5,11 +5,15 @@
  * bulk load calls, in rounds, and prints the heap after two forced collections after each round. The fake's
  * request log (test infrastructure in the same heap) is emptied every round so it is not counted.
  *
- *   node --expose-gc --import tsx test/soak/heap-probe.ts gmail|drive [--rounds 8] [--calls 4000]
+ * `--promotions true` also samples, from the second round on, what outlived young-generation GC under the
+ * tool server's and the SDK's frames (test/support/promotion-sampler.ts), per call.
+ *
+ *   node --expose-gc --import tsx test/soak/heap-probe.ts gmail|drive [--rounds 8] [--calls 4000] [--promotions true]
  */
 import { startRedisServer } from '@switchboard/testing';
 import { startFakeGoogle } from '../fakes/google/index.ts';
 import { mcpCaller } from '../fakes/google/mcp-caller.ts';
+import { samplePromotions } from '../support/promotion-sampler.ts';
 
 const server = process.argv[2];
 if (server !== 'gmail' && server !== 'drive') {
@@ -22,6 +26,7 @@ const flag = (name: string, fallback: number) => {
 };
 const rounds = flag('rounds', 8);
 const callsPerRound = flag('calls', 4000);
+const promotions = process.argv.includes('--promotions');
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
   console.error('run with node --expose-gc');
@@ -67,10 +72,12 @@ const heapMiB = () => {
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
 
+/** The tool server's name, narrowed above (a function body does not keep the narrowing). */
+const audience: string = server;
 let calls = 0;
-for (let round = 1; round <= rounds; round++) {
+async function runRound(round: number) {
   // A caller per round: its assertions are signed once per key and expire.
-  const caller = mcpCaller({ url, audience: server, secret });
+  const caller = mcpCaller({ url, audience, secret });
   const perWorker = Math.ceil(callsPerRound / 16);
   await Promise.all(
     Array.from({ length: 16 }, async (_, worker) => {
@@ -85,6 +92,24 @@ for (let round = 1; round <= rounds; round++) {
   google.requests.length = 0;
   const rss = process.memoryUsage().rss / 2 ** 20;
   console.log(`round ${round}: ${calls} calls, heap after GC ${heapMiB().toFixed(1)} MiB, RSS ${rss.toFixed(0)} MiB`);
+}
+await runRound(1);
+const later = async () => {
+  for (let round = 2; round <= rounds; round++) await runRound(round);
+};
+if (!promotions) await later();
+else {
+  const sampled = await samplePromotions(
+    later,
+    /modelcontextprotocol\/(server|core)|packages\/tool-server|apps\/mcp-|packages\/google-auth/,
+    /mcp-caller|test\/fakes/,
+  );
+  const measured = calls - callsPerRound;
+  console.log(
+    `promoted under tool-server and SDK frames: ${(sampled.ours / 2 ** 20).toFixed(1)} MiB over ${measured} calls, ${(sampled.ours / measured / 1024).toFixed(1)} KiB per call`,
+  );
+  for (const [frame, bytes] of sampled.byFrame.slice(0, 10))
+    console.log(`${(bytes / 1024).toFixed(0).padStart(8)} KiB  ${frame}`);
 }
 await app.close();
 await google.close();
