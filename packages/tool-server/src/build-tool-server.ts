@@ -3,6 +3,7 @@ import { type Caller, CallerAssertionError, CallerAssertionVerifier } from '@swi
 import { asSwitchboardError, toProblemDetail, toToolErrorResult } from '@switchboard/errors';
 import { pipeAnswer, requestHeaders, serveFetch } from '@switchboard/fetch-bridge';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { convertedOnce } from './converted-once.ts';
 import type { ToolContext, ToolDefinition } from './define-tool.ts';
 import { createToolMetrics, type ToolMetrics } from './tool-metrics.ts';
 
@@ -126,8 +127,8 @@ function buildMcpServer(options: ToolServerOptions, caller: Caller, metrics: Too
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
+        inputSchema: convertedOnce(tool.inputSchema),
+        outputSchema: convertedOnce(tool.outputSchema),
         annotations: tool.annotations,
       },
       async (args: unknown, ctx) => {
