@@ -161,7 +161,6 @@ export class ModernHttpLink implements UpstreamLink {
   async watch(onNotification: (method: string, params: unknown) => void, signal: AbortSignal): Promise<void> {
     if (!announcesChanges(this.server.capabilities)) return untilAborted(signal);
     const deps = this.#deps;
-    const id = `gw-listen-${nextId++}`;
     const res = await deps.pool.request({
       path: deps.path,
       method: 'POST',
@@ -172,7 +171,7 @@ export class ModernHttpLink implements UpstreamLink {
       },
       body: JSON.stringify({
         jsonrpc: '2.0',
-        id,
+        id: `gw-listen-${nextId++}`,
         method: 'subscriptions/listen',
         params: {
           notifications: { toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true },
