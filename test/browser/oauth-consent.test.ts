@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { withLastCharacterChanged } from '@switchboard/testing';
 import type { Browser, Page } from 'playwright-core';
 import { type EchoUpstream, startEchoUpstream } from '../fixtures/echo-upstream.ts';
 import { type OAuthGateway, registerPublicClient, startOAuthGateway } from '../flows/oauth-harness.ts';
@@ -166,7 +167,7 @@ describe('consent page in Chromium', { timeout: 120_000 }, () => {
     const page = await browser.newPage();
     const before = landed.length;
     await page.goto(authorizeUrl('wrong-state'));
-    await page.getByLabel('Your Switchboard API key').fill(`${apiKey.token.slice(0, -1)}x`);
+    await page.getByLabel('Your Switchboard API key').fill(withLastCharacterChanged(apiKey.token));
     await page.getByRole('button', { name: 'Continue' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
