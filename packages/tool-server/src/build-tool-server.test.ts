@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -99,6 +100,38 @@ describe('tool server kit', () => {
       assert.equal(response.status, 401);
       assert.equal(((await response.json()) as { code: string }).code, 'UNAUTHENTICATED');
     }
+  });
+
+  it('answers a request the SDK handler cannot be given (a Host no URL can hold) with a JSON-RPC error', async () => {
+    const token = await new CallerAssertionSigner({ secrets: [secret] }).sign({ keyId: 'k', scopes: [] }, 'kit-test');
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' });
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          headers: {
+            host: 'bad host',
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(answer.status, 500);
+    assert.deepEqual(JSON.parse(answer.text), {
+      jsonrpc: '2.0',
+      id: 7,
+      error: { code: -32603, message: 'Internal error' },
+    });
   });
 });
 
