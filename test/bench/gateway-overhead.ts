@@ -25,6 +25,7 @@ import { freePort, startRedisServer } from '@switchboard/testing';
 import { consentOverHttp } from '../flows/oauth-harness.ts';
 import {
   cliArgs,
+  cpuTimeUs,
   killChildren,
   legacyCall,
   load,
@@ -239,6 +240,7 @@ async function main() {
   const pid = gatewayPid;
   const memoryTool = upstreams[0] === 'v1' ? 'v1_echo' : 'bench_echo';
   const idle = await settledRssKiB(pid);
+  const cpuBeforeSessions = cpuTimeUs(pid);
   for (let batch = 0; batch < sessionCount; batch += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, sessionCount - batch) }, async () => {
@@ -248,6 +250,7 @@ async function main() {
       }),
     );
   }
+  const sessionCpuUs = (cpuTimeUs(pid) - cpuBeforeSessions) / Math.max(sessionCount, 1);
   const after = await settledRssKiB(pid);
 
   const us = (v: unknown) => (Number.isNaN(v) ? 'n/a' : String(Math.round(v as number)));
@@ -264,8 +267,11 @@ async function main() {
   console.log(
     `\nGateway RSS: idle ${(idle / 1024).toFixed(1)} MiB, after ${sessionCount} legacy sessions ${(after / 1024).toFixed(1)} MiB (+${((after - idle) / 1024).toFixed(1)} MiB)`,
   );
+  console.log(
+    `Gateway CPU per session opened (initialize, notifications/initialized, one tools/call): ${Math.round(sessionCpuUs)} µs`,
+  );
   const out = args.get('json');
-  if (out) writeFileSync(out, JSON.stringify({ rows, rssIdleKiB: idle, rssAfterKiB: after }, null, 2));
+  if (out) writeFileSync(out, JSON.stringify({ rows, rssIdleKiB: idle, rssAfterKiB: after, sessionCpuUs }, null, 2));
   // Wait for the replicas to drain and exit: a CPU profile is written on exit.
   await stopChildren();
   await redis.stop();
