@@ -3,11 +3,13 @@
  * server per request, and that server converts the called tool's zod schemas to JSON Schema again (the
  * output to project the result, the input for SEP-2243 header checks on 2026-07-28 calls), and every tool's
  * on `tools/list`. The tool-server kit converts each once per process (`convertedOnce`) and hands out a copy.
- * This prints, per tool, the conversion the SDK would repeat and the copy that replaces it (medians of 5
- * batches of 500, after a warm-up).
+ * This prints, per tool, the conversion the SDK would repeat and the copy that replaces it, then what building
+ * that per-request server costs with every tool registered and with only the called one, as the kit does for
+ * a `tools/call` (medians of 5 batches of 500, after a warm-up).
  *
  *   node --import tsx test/bench/schema-conversions.ts
  */
+import { McpServer } from '@modelcontextprotocol/server';
 import { blotatoTools } from '../../apps/mcp-blotato/src/tools/index.ts';
 import { getFileTool } from '../../apps/mcp-drive/src/tools/get-file.ts';
 import { listFolderTool } from '../../apps/mcp-drive/src/tools/list-folder.ts';
@@ -61,4 +63,23 @@ for (const [server, tools] of Object.entries(servers)) {
     console.log(`| ${server} | ${tool.name} | ${converted.toFixed(0)} | ${once.toFixed(1)} |`);
   }
   console.log(`| ${server} | (tools/list: all ${tools.length}) | ${listed.toFixed(0)} | ${listedOnce.toFixed(1)} |`);
+}
+
+type Tool = (typeof servers)['blotato'][number];
+const serverWith = (tools: Tool[]) => () => {
+  const server = new McpServer({ name: 'bench', version: '1' }, { capabilities: { logging: {} } });
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      { inputSchema: convertedOnce(tool.inputSchema), outputSchema: convertedOnce(tool.outputSchema) },
+      async () => ({ content: [] }),
+    );
+  }
+};
+console.log('\n| server | SDK server per request, every tool (µs) | only the called tool (µs) |');
+console.log('|---|---:|---:|');
+for (const [server, tools] of Object.entries(servers)) {
+  const all = microsPerRun(serverWith(tools));
+  const one = microsPerRun(serverWith([tools[0]!]));
+  console.log(`| ${server} (${tools.length} tools) | ${all.toFixed(0)} | ${one.toFixed(0)} |`);
 }

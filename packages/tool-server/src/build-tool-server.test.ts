@@ -26,11 +26,23 @@ const echo = defineTool({
   },
 });
 
+const shout = defineTool({
+  name: 'shout',
+  title: 'Shout',
+  description: 'Echoes text back in capitals.',
+  inputSchema: z.object({ text: z.string() }),
+  outputSchema: z.object({ text: z.string() }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler({ text }) {
+    return { structured: { text: text.toUpperCase() }, text: text.toUpperCase() };
+  },
+});
+
 describe('tool server kit', () => {
   const app = buildToolServer({
     name: 'kit-test',
     version: '0.0.0',
-    tools: [echo],
+    tools: [echo, shout],
     assertionSecrets: [secret],
     logLevel: 'silent',
   });
@@ -55,6 +67,28 @@ describe('tool server kit', () => {
     const client = await connect(token);
     const result = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
     assert.deepEqual(result.structuredContent, { text: 'hi', keyId: 'key_a' });
+    await client.close();
+  });
+
+  it('lists every tool, calls each, and answers an unknown one as the SDK does (a call builds only its own tool)', async () => {
+    const token = await new CallerAssertionSigner({ secrets: [secret] }).sign(
+      { keyId: 'k', scopes: ['*'] },
+      'kit-test',
+    );
+    const client = await connect(token);
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), ['echo', 'shout']);
+    assert.deepEqual((await client.callTool({ name: 'shout', arguments: { text: 'hi' } })).structuredContent, {
+      text: 'HI',
+    });
+    assert.deepEqual((await client.callTool({ name: 'echo', arguments: { text: 'hi' } })).structuredContent, {
+      text: 'hi',
+      keyId: 'k',
+    });
+    const unknown = await client.callTool({ name: 'nope', arguments: {} }).then(
+      (result) => JSON.stringify(result),
+      (error: Error) => error.message,
+    );
+    assert.match(unknown, /Tool nope not found/);
     await client.close();
   });
 

@@ -48,9 +48,13 @@ export function buildToolServer(options: ToolServerOptions): FastifyInstance {
   app.decorate('toolMetrics', metrics);
   const verifier = new CallerAssertionVerifier({ secrets: options.assertionSecrets, audience: options.name });
 
+  const byName = new Map(options.tools.map((tool) => [tool.name, tool]));
   const handler = createMcpHandler(({ authInfo }) => {
     const caller = authInfo?.extra?.['caller'] as Caller;
-    return buildMcpServer(options, caller, metrics);
+    // The SDK builds a server per request; a tools/call needs only its own tool registered (an unknown name
+    // gets them all, so the SDK's own "not found" answer is unchanged): blotato's 16 tools cost 71 µs, one 21 µs.
+    const called = byName.get(authInfo?.extra?.['calledTool'] as string);
+    return buildMcpServer(options, called === undefined ? options.tools : [called], caller, metrics);
   });
 
   app.all('/mcp', async (request, reply) => {
@@ -73,7 +77,7 @@ export function buildToolServer(options: ToolServerOptions): FastifyInstance {
       token: 'caller-assertion',
       clientId: caller.keyId,
       scopes: [...caller.scopes],
-      extra: { caller },
+      extra: { caller, calledTool: calledToolOf(request.body) },
     };
     const forwarded = {
       url: `http://${request.headers.host ?? 'localhost'}${request.url}`,
@@ -113,7 +117,19 @@ export function buildToolServer(options: ToolServerOptions): FastifyInstance {
   return app;
 }
 
-function buildMcpServer(options: ToolServerOptions, caller: Caller, metrics: ToolMetrics): McpServer {
+/** The tool a `tools/call` body names, if it is one. */
+function calledToolOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
+  return method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
+}
+
+function buildMcpServer(
+  options: ToolServerOptions,
+  tools: ToolServerOptions['tools'],
+  caller: Caller,
+  metrics: ToolMetrics,
+): McpServer {
   const server = new McpServer(
     { name: options.name, version: options.version },
     {
@@ -121,7 +137,7 @@ function buildMcpServer(options: ToolServerOptions, caller: Caller, metrics: Too
       ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
     },
   );
-  for (const tool of options.tools) {
+  for (const tool of tools) {
     server.registerTool(
       tool.name,
       {
