@@ -8,10 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { eventually } from '@switchboard/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { baseEnv, type RunningGateway, startGateway } from '../support/gateway-harness.ts';
 
-type ListenBehaviour = 'method-not-found' | 'honours-nothing' | 'closes-at-once' | 'streams';
+type ListenBehaviour = 'method-not-found' | 'honours-nothing' | 'closes-at-once' | 'fails' | 'streams';
 
 interface FakeModernUpstream {
   url: string;
@@ -52,6 +53,7 @@ async function startFakeModernUpstream(options: {
     if (body.method !== 'subscriptions/listen' || options.listen === 'method-not-found') {
       return { jsonrpc: '2.0', id: body.id, error: { code: -32601, message: 'Method not found' } };
     }
+    if (options.listen === 'fails') return reply.code(503).send({ error: 'unavailable' });
     if (options.listen === 'closes-at-once') {
       reply.header('content-type', 'text/event-stream');
       return '';
@@ -155,10 +157,15 @@ describe('following a 2026-07-28 upstream’s list changes', { timeout: 60_000 }
     return { upstream, gw };
   }
   const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
+  /** Waits for the first request of `method` (an event, whatever the load), then watches for 2 s more. */
+  async function afterFirst(upstream: FakeModernUpstream, method: string) {
+    await eventually(() => (upstream.counts[method] ?? 0) > 0, 10_000, `a first ${method}`);
+    await settle();
+  }
 
   it('does not listen to an upstream that announces no list changes', async () => {
     const { upstream, gw } = await behind({ listChanged: false, listen: 'streams' });
-    await settle();
+    await afterFirst(upstream, 'tools/list');
     assert.ok(gw.gateway.registry.tools.has('fake_one'));
     assert.deepEqual(upstream.counts, { 'server/discover': 1, 'tools/list': 1 });
   });
@@ -166,19 +173,21 @@ describe('following a 2026-07-28 upstream’s list changes', { timeout: 60_000 }
   for (const listen of ['method-not-found', 'honours-nothing'] as const) {
     it(`asks once, then relies on its refresh timer, when the upstream answers the listen with ${listen}`, async () => {
       const { upstream, gw } = await behind({ listChanged: true, listen });
-      await settle();
+      await afterFirst(upstream, 'subscriptions/listen');
       assert.ok(gw.gateway.registry.tools.has('fake_one'));
       assert.deepEqual(upstream.counts, { 'server/discover': 1, 'tools/list': 1, 'subscriptions/listen': 1 });
     });
   }
 
-  it('backs off, up to 10 s between tries, from an upstream that closes every listen stream at once', async () => {
-    const { upstream } = await behind({ listChanged: true, listen: 'closes-at-once' });
-    await settle();
-    // 250 + 500 + 1,000 ms of backoff fit in the 2 s: at most 4 negotiations, where a loop made thousands.
-    const discovers = upstream.counts['server/discover'] ?? 0;
-    assert.ok(discovers >= 2 && discovers <= 4, `server/discover ${discovers} times in 2 s`);
-  });
+  for (const listen of ['closes-at-once', 'fails'] as const) {
+    it(`backs off, up to 10 s between tries, from an upstream whose every listen ${listen}`, async () => {
+      const { upstream } = await behind({ listChanged: true, listen });
+      await settle();
+      // 250 + 500 + 1,000 ms of backoff fit in the 2 s: at most 4 negotiations, where a loop made thousands.
+      const discovers = upstream.counts['server/discover'] ?? 0;
+      assert.ok(discovers >= 2 && discovers <= 4, `server/discover ${discovers} times in 2 s`);
+    });
+  }
 
   it('still reads the lists again when a listening upstream announces a change', async () => {
     let names = ['one'];

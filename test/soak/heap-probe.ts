@@ -26,7 +26,8 @@ const flag = (name: string, fallback: number) => {
 };
 const rounds = flag('rounds', 8);
 const callsPerRound = flag('calls', 4000);
-const promotions = process.argv.includes('--promotions');
+const promotionsAt = process.argv.indexOf('--promotions');
+const promotions = promotionsAt !== -1 && process.argv[promotionsAt + 1] === 'true';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
   console.error('run with node --expose-gc');
@@ -94,6 +95,7 @@ async function runRound(round: number) {
   console.log(`round ${round}: ${calls} calls, heap after GC ${heapMiB().toFixed(1)} MiB, RSS ${rss.toFixed(0)} MiB`);
 }
 await runRound(1);
+const callsBeforeSampling = calls;
 const later = async () => {
   for (let round = 2; round <= rounds; round++) await runRound(round);
 };
@@ -104,7 +106,7 @@ else {
     /modelcontextprotocol\/(server|core)|packages\/tool-server|apps\/mcp-|packages\/google-auth/,
     /mcp-caller|test\/fakes/,
   );
-  const measured = calls - callsPerRound;
+  const measured = calls - callsBeforeSampling;
   console.log(
     `promoted under tool-server and SDK frames: ${(sampled.ours / 2 ** 20).toFixed(1)} MiB over ${measured} calls, ${(sampled.ours / measured / 1024).toFixed(1)} KiB per call`,
   );

@@ -1,1 +1,8 @@
-export { type AnswerBody, type FetchHandler, pipeAnswer, requestHeaders, serveFetch } from './serve-fetch.ts';
+export {
+  type AnswerBody,
+  answerHeaders,
+  type FetchHandler,
+  pipeAnswer,
+  requestHeaders,
+  serveFetch,
+} from './serve-fetch.ts';

@@ -78,14 +78,19 @@ export async function pipeAnswer(
   body: AnswerBody,
   extra: Record<string, string> = {},
 ): Promise<void> {
-  const headers: Record<string, string> = { ...extra };
-  for (const [name, value] of response.headers) if (name !== 'content-length') headers[name] = value;
-  res.writeHead(response.status, headers);
+  res.writeHead(response.status, answerHeaders(response, extra));
   if ((response.headers.get('content-type') ?? '').includes('text/event-stream')) res.flushHeaders();
   for (let chunk = await body.next(); chunk !== undefined; chunk = await body.next()) {
     if (!res.write(chunk)) await drainedOrClosed(res);
   }
   res.end();
+}
+
+/** The answer's headers with `extra` under them, less its length (the body may be rewritten or streamed). */
+export function answerHeaders(response: Response, extra: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = { ...extra };
+  for (const [name, value] of response.headers) if (name !== 'content-length') headers[name] = value;
+  return headers;
 }
 
 function drainedOrClosed(res: ServerResponse): Promise<void> {

@@ -1,15 +1,7 @@
 import { SwitchboardError } from '@switchboard/errors';
 import { z } from 'zod';
 import { LEGACY_PROTOCOL_VERSIONS } from '../upstreams/json-rpc.ts';
-
-/** What the gateway offers either era (the SDK's server for the other methods is built with the same). */
-export const GATEWAY_CAPABILITIES = {
-  tools: { listChanged: true },
-  prompts: { listChanged: true },
-  resources: { subscribe: true, listChanged: true },
-  completions: {},
-  logging: {},
-};
+import { GATEWAY_CAPABILITIES } from './protocol-server.ts';
 
 const initializeParams = z.object({
   protocolVersion: z.string(),

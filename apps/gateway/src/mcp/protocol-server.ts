@@ -4,7 +4,15 @@ import { isObject } from '../upstreams/json-rpc.ts';
 import type { UpstreamConnection } from '../upstreams/upstream-connection.ts';
 import type { UpstreamRegistry } from '../upstreams/upstream-registry.ts';
 import { type CallerKey, scopeGrants } from './caller-key.ts';
-import { GATEWAY_CAPABILITIES } from './legacy-handshake.ts';
+
+/** What the gateway offers callers of either era. */
+export const GATEWAY_CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  completions: {},
+  logging: {},
+};
 
 export interface ProtocolServerDeps {
   registry: UpstreamRegistry;
@@ -14,7 +22,8 @@ export interface ProtocolServerDeps {
 
 /**
  * The gateway's own MCP server for everything except the tools/call hot path and the 2025-era `initialize`
- * (legacy-handshake.ts): negotiation (`server/discover`, `subscriptions/listen` come from the SDK), the aggregated lists filtered by the key's
+ * (legacy-handshake.ts, which answers with the same capabilities): negotiation (`server/discover`,
+ * `subscriptions/listen` come from the SDK), the aggregated lists filtered by the key's
  * scopes, and the per-item methods (prompts/get, resources/read, completion) routed to their owner.
  * Built per request by the SDK's handler, so it holds no state of its own.
  */

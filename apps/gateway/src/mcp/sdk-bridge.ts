@@ -1,4 +1,4 @@
-import { type FetchHandler, pipeAnswer, requestHeaders, serveFetch } from '@switchboard/fetch-bridge';
+import { answerHeaders, type FetchHandler, pipeAnswer, requestHeaders, serveFetch } from '@switchboard/fetch-bridge';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SseParser } from '../upstreams/sse-parser.ts';
 import type { AcceptedForms } from './accept.ts';
@@ -56,10 +56,10 @@ export async function serveWithSdk(
       }
       if (res.destroyed) return;
       parser.end();
-      const outHeaders: Record<string, string> = { ...options.headers };
-      for (const [name, value] of response.headers) if (name !== 'content-length') outHeaders[name] = value;
-      outHeaders['content-type'] = 'application/json';
-      res.writeHead(response.status, outHeaders);
+      res.writeHead(response.status, {
+        ...answerHeaders(response, options.headers),
+        'content-type': 'application/json',
+      });
       res.end(last ?? '');
     },
   );
