@@ -8,7 +8,7 @@ COPY apps/mcp-gmail/package.json apps/mcp-gmail/
 COPY apps/mcp-drive/package.json apps/mcp-drive/
 COPY packages packages
 COPY test/package.json test/
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm install --no-save --ignore-scripts tsx
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
@@ -17,4 +17,4 @@ COPY --from=deps /app/node_modules node_modules
 COPY . .
 USER node
 # Overridden per service in docker-compose.yml.
-CMD ["node", "--import", "tsx", "apps/gateway/src/main.ts"]
+CMD ["node", "--import", "@switchboard/ts-runtime/register", "apps/gateway/src/main.ts"]

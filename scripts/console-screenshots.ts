@@ -1,7 +1,7 @@
 /**
  * Regenerates docs/console/*.png: the admin console at 1280×800 in headless Chromium, against an in-process
  * gateway (in-memory stores) with echo upstreams and a few keys and calls. Needs Debian's chromium
- * (as the browser tests do). Run: node --import tsx scripts/console-screenshots.ts
+ * (as the browser tests do). Run: node --import @switchboard/ts-runtime/register scripts/console-screenshots.ts
  */
 import { mkdirSync } from 'node:fs';
 import { startEchoUpstream } from '../test/fixtures/echo-upstream.ts';

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { typeScriptNodeFlags } from '@switchboard/ts-runtime';
 
 const args = process.argv.slice(2);
 const onlyIndex = args.indexOf('--only');
@@ -28,7 +29,7 @@ const files = explicit.length > 0 ? explicit : roots.flatMap((root) => collect(r
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...passThrough, ...files],
+  [...typeScriptNodeFlags, '--test', '--test-concurrency=2', '--test-timeout=120000', ...passThrough, ...files],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

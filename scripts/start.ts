@@ -11,6 +11,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { typeScriptNodeFlags } from '@switchboard/ts-runtime';
 
 const shared: Record<string, string> = {
   CALLER_ASSERTION_SECRET: process.env['CALLER_ASSERTION_SECRET'] || randomBytes(32).toString('base64url'),
@@ -34,7 +35,7 @@ const children: ChildProcess[] = [];
 let stopping = false;
 
 for (const service of services) {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', watchdog, service.entry], {
+  const child = spawn(process.execPath, [...typeScriptNodeFlags, '--import', watchdog, service.entry], {
     env: { ...process.env, ...shared },
     stdio: ['pipe', service.name === 'gateway' ? 'inherit' : 'ignore', 'pipe'],
     detached: true,

@@ -7,6 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { freePort } from '@switchboard/testing';
+import { typeScriptNodeFlags } from '@switchboard/ts-runtime';
 import { Pool } from 'undici';
 
 export const SECRET = 'bench-assertion-secret-0123456789abcdef';
@@ -87,7 +88,7 @@ export async function startUpstreams(upstreams: ('v2' | 'v1')[]) {
   if (upstreams.includes('v2')) {
     const port = await freePort();
     const child = await startProcess(
-      [...pin(1), process.execPath, '--import', 'tsx', 'test/fixtures/echo-upstream.ts', '--port', String(port)],
+      [...pin(1), process.execPath, ...typeScriptNodeFlags, 'test/fixtures/echo-upstream.ts', '--port', String(port)],
       { NODE_ENV: 'production' },
       'listening',
     );
@@ -100,8 +101,7 @@ export async function startUpstreams(upstreams: ('v2' | 'v1')[]) {
       [
         ...pin(1),
         process.execPath,
-        '--import',
-        'tsx',
+        ...typeScriptNodeFlags,
         'test/fixtures/v1-streamable-http-server.ts',
         '--port',
         String(port),
@@ -131,7 +131,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions) {
   const adminPort = await freePort();
   const prof = options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
   const child = await startProcess(
-    [...pin(1), process.execPath, ...prof, '--import', 'tsx', 'apps/gateway/src/main.ts'],
+    [...pin(1), process.execPath, ...prof, ...typeScriptNodeFlags, 'apps/gateway/src/main.ts'],
     {
       GATEWAY_PORT: String(port),
       GATEWAY_ADMIN_PORT: String(adminPort),

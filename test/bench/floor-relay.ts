@@ -5,7 +5,7 @@
  * request carries it (with the caller's session and protocol headers), and the answer's bytes are written back
  * as they came. No scopes, no eras, no metrics, no logging, no error shapes: benchmark infrastructure only.
  *
- *   node --import tsx test/bench/floor-relay.ts --port P --upstream URL --redis URL --token T --tools a=b
+ *   node --import @switchboard/ts-runtime/register test/bench/floor-relay.ts --port P --upstream URL --redis URL --token T --tools a=b
  */
 import { createHash } from 'node:crypto';
 import Fastify from 'fastify';

@@ -22,6 +22,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { freePort, startRedisServer } from '@switchboard/testing';
+import { typeScriptNodeFlags } from '@switchboard/ts-runtime';
 import { consentOverHttp } from '../flows/oauth-harness.ts';
 import {
   cliArgs,
@@ -145,7 +146,7 @@ async function main() {
     const tools = name === 'v2' ? 'bench_echo=echo' : 'v1_echo=echo';
     const argv = ['--port', String(port), '--upstream', url, '--redis', redis.url, '--token', limited.token];
     const child = await startProcess(
-      [...pin(1), process.execPath, '--import', 'tsx', 'test/bench/floor-relay.ts', ...argv, '--tools', tools],
+      [...pin(1), process.execPath, ...typeScriptNodeFlags, 'test/bench/floor-relay.ts', ...argv, '--tools', tools],
       { NODE_ENV: 'production' },
       'floor relay listening',
     );

@@ -5,7 +5,7 @@
  * With `--windows <dir>/windows.json` (written by the bench) only samples taken while the measured
  * `tools/call` rounds ran are counted: start-up, warm-up and the session phase stay out.
  *
- *   node --import tsx test/bench/profile-summary.ts <file.cpuprofile> [--top 25] [--windows windows.json]
+ *   node --import @switchboard/ts-runtime/register test/bench/profile-summary.ts <file.cpuprofile> [--top 25] [--windows windows.json]
  */
 import { readFileSync } from 'node:fs';
 

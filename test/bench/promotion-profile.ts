@@ -6,7 +6,7 @@
  * Prints the allocating frames inside the gateway and the SDK, heaviest first; the load generator runs in
  * this process too, so its own allocations are counted apart and left out.
  *
- *   node --import tsx test/bench/promotion-profile.ts [--sessions 2000] [--top 25]
+ *   node --import @switchboard/ts-runtime/register test/bench/promotion-profile.ts [--sessions 2000] [--top 25]
  */
 import { startRedisServer } from '@switchboard/testing';
 import { baseEnv, startGateway } from '../support/gateway-harness.ts';

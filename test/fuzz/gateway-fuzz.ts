@@ -9,7 +9,7 @@
  * existed before is byte-identical afterwards (only `last_used_*` of the key the fuzzer authenticates with may
  * move), and nothing new appears except what a request was answered 201 for.
  *
- *   node --import tsx test/fuzz/gateway-fuzz.ts --runs 10000 [--seed 42]
+ *   node --import @switchboard/ts-runtime/register test/fuzz/gateway-fuzz.ts --runs 10000 [--seed 42]
  */
 import { request as httpRequest } from 'node:http';
 import { pathToFileURL } from 'node:url';

@@ -3,7 +3,7 @@
  * (a dependency under node_modules, our own workspaces, Node's internals, the garbage collector) and the
  * functions that cost the most, so "what holds the throughput back" is an answer with figures.
  *
- *   node --import tsx test/soak/cpu-profile-summary.ts prof/*.cpuprofile [--top 25]
+ *   node --import @switchboard/ts-runtime/register test/soak/cpu-profile-summary.ts prof/*.cpuprofile [--top 25]
  */
 import { readFileSync } from 'node:fs';
 

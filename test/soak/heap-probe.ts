@@ -8,7 +8,7 @@
  * `--promotions true` also samples, from the second round on, what outlived young-generation GC under the
  * tool server's and the SDK's frames (test/support/promotion-sampler.ts), per call.
  *
- *   node --expose-gc --import tsx test/soak/heap-probe.ts gmail|drive [--rounds 8] [--calls 4000] [--promotions true]
+ *   node --expose-gc --import @switchboard/ts-runtime/register test/soak/heap-probe.ts gmail|drive [--rounds 8] [--calls 4000] [--promotions true]
  */
 import { startRedisServer } from '@switchboard/testing';
 import { startFakeGoogle } from '../fakes/google/index.ts';

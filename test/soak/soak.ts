@@ -20,7 +20,7 @@
  *   npm run soak -- --quick               # ≈ 40 s: the same books, shorter load, no faults, a small fuzz
  *   npm run soak -- --duration 120 --concurrency 48 --json soak.json
  *   npm run soak -- --duration 60 --faults false --cpu-prof prof/   # V8 profile of replica A, then:
- *   node --import tsx test/soak/cpu-profile-summary.ts prof/*.cpuprofile
+ *   node --import @switchboard/ts-runtime/register test/soak/cpu-profile-summary.ts prof/*.cpuprofile
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -34,6 +34,7 @@ import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextproto
 import { readToolError } from '@switchboard/errors';
 import { closeRedis, createRedis } from '@switchboard/redis';
 import { freePort, startRedisServer, type TestRedisServer } from '@switchboard/testing';
+import { typeScriptNodeFlags } from '@switchboard/ts-runtime';
 import type { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { BLOTATO_DOCUMENTED_LIMITS, type FakeRoute, startFakeBlotato } from '../fakes/blotato/index.ts';
@@ -184,7 +185,7 @@ function nodeProcess(
     async start() {
       expectedExit = false;
       proc.starts++;
-      const started = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], {
+      const started = spawn(process.execPath, [...nodeFlags, ...typeScriptNodeFlags, script, ...args], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

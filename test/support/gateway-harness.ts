@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from '@switchboard/testing';
+import { typeScriptNodeFlags } from '@switchboard/ts-runtime';
 import { loadGatewayConfig } from '../../apps/gateway/src/config.ts';
 import { createGateway, type Gateway } from '../../apps/gateway/src/gateway.ts';
 
@@ -72,7 +73,7 @@ export async function spawnGateway(
   const port = ports?.port ?? (await freePort());
   const adminPort = ports?.adminPort ?? (await freePort());
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/gateway/src/main.ts'], {
+  const child = spawn(process.execPath, [...typeScriptNodeFlags, 'apps/gateway/src/main.ts'], {
     env: {
       ...process.env,
       ...env,

@@ -59,8 +59,12 @@ export async function samplePromotions(work: () => Promise<void>, ours: RegExp, 
   return { ours: mine, elsewhere: total - mine, byFrame: [...byFrame].sort((a, b) => b[1] - a[1]) };
 }
 
-/** Frames of TypeScript run through tsx carry no line (line 0): the function name is what identifies them. */
+/**
+ * A TypeScript frame's line is one of the code the loader generated, not of the source, so the function name is
+ * what identifies it.
+ */
 function frameName(f: SamplingNode['callFrame']): string {
   const where = f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(apps|packages)\//, '$1/');
-  return `${f.functionName || '(anonymous)'} ${where}${f.lineNumber > 0 ? `:${f.lineNumber + 1}` : ''}`;
+  const line = f.lineNumber > 0 && !where.endsWith('.ts') ? `:${f.lineNumber + 1}` : '';
+  return `${f.functionName || '(anonymous)'} ${where}${line}`;
 }

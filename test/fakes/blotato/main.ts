@@ -2,7 +2,7 @@
  * TEST INFRASTRUCTURE — runs the fake Blotato API by hand, for demos and local runs of the Blotato tool
  * server without a real account:
  *
- *   node --import tsx test/fakes/blotato/main.ts [--port 8199] [--window-ms 60000]
+ *   node --import @switchboard/ts-runtime/register test/fakes/blotato/main.ts [--port 8199] [--window-ms 60000]
  *
  * then start the tool server with BLOTATO_BASE_URL=http://127.0.0.1:8199 and the printed key.
  */

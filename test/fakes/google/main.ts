@@ -1,7 +1,7 @@
 /**
  * TEST INFRASTRUCTURE, for demos by hand: starts the fake Google on a port and prints the environment that
  * points a Gmail or Drive tool server at it.
- *   node --import tsx test/fakes/google/main.ts [port]
+ *   node --import @switchboard/ts-runtime/register test/fakes/google/main.ts [port]
  */
 import { startFakeGoogle } from './start-fake-google.ts';
 

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@switchboard/testing';
+import { typeScriptNodeFlags } from '@switchboard/ts-runtime';
 import { type AdminHarness, adminHarness } from '../admin/admin-test-harness.ts';
 import { runAdminCli } from './run-admin-cli.ts';
 
@@ -145,7 +146,7 @@ describe('admin CLI against a listening admin app', () => {
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
         execFile(
           process.execPath,
-          ['--import', 'tsx', entry, ...args],
+          [...typeScriptNodeFlags, entry, ...args],
           { env: { ...process.env, SWITCHBOARD_ADMIN_URL: url, SWITCHBOARD_ADMIN_TOKEN: token } },
           (error, stdout, stderr) => resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr }),
         );
