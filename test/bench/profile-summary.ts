@@ -8,6 +8,7 @@
  *   node --import @switchboard/ts-runtime/register test/bench/profile-summary.ts <file.cpuprofile> [--top 25] [--windows windows.json]
  */
 import { readFileSync } from 'node:fs';
+import { frameLabel } from '../support/frame-label.ts';
 
 interface ProfileNode {
   id: number;
@@ -66,8 +67,7 @@ for (const [id, us] of selfUs) {
   const node = byId.get(id);
   if (node === undefined || node.callFrame.functionName === '(idle)') continue;
   busy += us;
-  const where = node.callFrame.url.replace(/^.*\/(node_modules|apps|packages)\//, '$1/');
-  const label = `${node.callFrame.functionName || '(anonymous)'} ${where}:${node.callFrame.lineNumber + 1}`;
+  const label = frameLabel(node.callFrame);
   functions.set(label, (functions.get(label) ?? 0) + us);
   areas.set(area(node), (areas.get(area(node)) ?? 0) + us);
 }

@@ -6,6 +6,7 @@
  *   node --import @switchboard/ts-runtime/register test/soak/cpu-profile-summary.ts prof/*.cpuprofile [--top 25]
  */
 import { readFileSync } from 'node:fs';
+import { frameLabel } from '../support/frame-label.ts';
 
 interface ProfileNode {
   id: number;
@@ -42,16 +43,12 @@ for (const file of args) {
   let busy = 0;
   for (const node of profile.nodes) {
     const ms = (hits.get(node.id) ?? 0) * perSample;
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url } = node.callFrame;
     if (functionName === '(idle)') continue;
     busy += ms;
     const pkg = packageOf(url, functionName);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + ms);
-    const where =
-      url === ''
-        ? ''
-        : ` ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(apps|packages|test)\//, '$1/')}:${lineNumber + 1}`;
-    const fn = `${functionName || '(anonymous)'}${where}`;
+    const fn = frameLabel(node.callFrame);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
   }
   const pct = (ms: number) => `${((100 * ms) / Math.max(1, busy)).toFixed(1)} %`;

@@ -1,4 +1,5 @@
 import { Session } from 'node:inspector/promises';
+import { frameLabel } from './frame-label.ts';
 
 interface SamplingNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -50,21 +51,11 @@ export async function samplePromotions(work: () => Promise<void>, ours: RegExp, 
     const at = here.findLastIndex((f) => ours.test(f.url));
     if (node.selfSize > 0 && at !== -1 && !(skip !== undefined && here.some((f) => skip.test(f.url)))) {
       mine += node.selfSize;
-      const key = [here[at]!, ...here.slice(at + 1).slice(-2)].map(frameName).join(' > ');
+      const key = [here[at]!, ...here.slice(at + 1).slice(-2)].map(frameLabel).join(' > ');
       byFrame.set(key, (byFrame.get(key) ?? 0) + node.selfSize);
     }
     for (const child of node.children) walk(child, here);
   };
   walk(profile.head, []);
   return { ours: mine, elsewhere: total - mine, byFrame: [...byFrame].sort((a, b) => b[1] - a[1]) };
-}
-
-/**
- * A TypeScript frame's line is one of the code the loader generated, not of the source, so the function name is
- * what identifies it.
- */
-function frameName(f: SamplingNode['callFrame']): string {
-  const where = f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(apps|packages)\//, '$1/');
-  const line = f.lineNumber > 0 && !where.endsWith('.ts') ? `:${f.lineNumber + 1}` : '';
-  return `${f.functionName || '(anonymous)'} ${where}${line}`;
 }
