@@ -156,7 +156,13 @@ export async function startGatewayProcess(options: GatewayProcessOptions) {
     body: JSON.stringify({ name: 'bench', scopes: ['*'] }),
   });
   const { token } = (await response.json()) as { token: string };
-  return { child, url: `http://127.0.0.1:${port}/mcp`, publicUrl: `http://localhost:${port}`, token };
+  return {
+    child,
+    url: `http://127.0.0.1:${port}/mcp`,
+    publicUrl: `http://localhost:${port}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    token,
+  };
 }
 
 export interface Target {
