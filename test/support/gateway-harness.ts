@@ -3,7 +3,7 @@
  * process for tests that need separate processes (replicas, restarts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort } from '@switchboard/testing';
+import { freePort, onFreshPortsWhenTaken } from '@switchboard/testing';
 import { typeScriptNodeFlags } from '@switchboard/ts-runtime';
 import { loadGatewayConfig } from '../../apps/gateway/src/config.ts';
 import { createGateway, type Gateway } from '../../apps/gateway/src/gateway.ts';
@@ -65,13 +65,25 @@ export interface GatewayProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** A gateway as its own process (`apps/gateway/src/main.ts`), on fixed free ports so it can be restarted. */
+/**
+ * A gateway as its own process (`apps/gateway/src/main.ts`), on fixed free ports so it can be restarted. Without
+ * `ports` it takes fresh ones, and others again if one was taken before the gateway bound it.
+ */
 export async function spawnGateway(
   env: Record<string, string>,
   ports?: { port: number; adminPort: number },
 ): Promise<GatewayProcess> {
-  const port = ports?.port ?? (await freePort());
-  const adminPort = ports?.adminPort ?? (await freePort());
+  if (ports !== undefined) return spawnGatewayOn(env, ports);
+  return onFreshPortsWhenTaken(
+    async () => ({ port: await freePort(), adminPort: await freePort() }),
+    (fresh) => spawnGatewayOn(env, fresh),
+  );
+}
+
+async function spawnGatewayOn(
+  env: Record<string, string>,
+  { port, adminPort }: { port: number; adminPort: number },
+): Promise<GatewayProcess> {
   let output = '';
   const child = spawn(process.execPath, [...typeScriptNodeFlags, 'apps/gateway/src/main.ts'], {
     env: {
