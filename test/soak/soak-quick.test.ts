@@ -11,5 +11,8 @@ describe('soak, quick', { timeout: 150_000 }, () => {
     const failed = report.checks.filter((c) => !c.ok);
     assert.deepEqual(failed, [], `\n${renderTable(report)}\n${report.errorSamples.join('\n')}`);
     assert.ok(report.calls.ok > 0 && report.sdk.v1Calls > 0 && report.oauth.refreshes > 0);
+    // Every bulk tool was called, Blotato's on workers of their own.
+    for (const tool of ['echo_echo', 'gmail_list_labels', 'drive_search_files', 'blotato_list_accounts'])
+      assert.ok((report.byTool[tool]?.calls ?? 0) > 0, `no ${tool} calls`);
   });
 });

@@ -11,14 +11,31 @@ import { transform } from 'esbuild';
 export async function load(url, context, nextLoad) {
   if (!url.startsWith('file:') || !new URL(url).pathname.endsWith('.ts')) return nextLoad(url, context);
   const path = fileURLToPath(url);
-  const { code } = await transform(await readFile(path, 'utf8'), {
-    loader: 'ts',
-    format: 'esm',
-    target: `node${process.versions.node}`,
-    sourcemap: 'inline',
-    sourcefile: path,
-    // The settings of tsconfig.base.json that change what is emitted.
-    tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true, useDefineForClassFields: true } },
-  });
-  return { format: 'module', source: code, shortCircuit: true };
+  const source = await readFile(path, 'utf8');
+  try {
+    const { code } = await transform(source, {
+      loader: 'ts',
+      format: 'esm',
+      target: `node${process.versions.node}`,
+      sourcemap: 'inline',
+      sourcefile: path,
+      // The settings of tsconfig.base.json that change what is emitted.
+      tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true, useDefineForClassFields: true } },
+    });
+    return { format: 'module', source: code, shortCircuit: true };
+  } catch (error) {
+    throw syntaxError(error);
+  }
+}
+
+/** esbuild's failure as Node reports its own: `file:line:column: what`, without esbuild's internals. */
+function syntaxError(error) {
+  if (!Array.isArray(error?.errors) || error.errors.length === 0) return error;
+  const lines = error.errors.map(({ location, text }) =>
+    location == null ? text : `${location.file}:${location.line}:${location.column + 1}: ${text}`,
+  );
+  const syntax = new SyntaxError(lines.join('\n'));
+  // The hook's own frames say nothing about the source at fault.
+  syntax.stack = `SyntaxError: ${syntax.message}`;
+  return syntax;
 }
